@@ -1,0 +1,19 @@
+package http1
+
+import "errors"
+
+// ErrIncomplete reports that the buffer does not yet hold a whole request
+// head: read more bytes and parse again.
+var ErrIncomplete = errors.New("http1: incomplete request head")
+
+// ProtocolError is a request the server must refuse. Status is the status to
+// answer with; every protocol error also closes the connection, because after
+// a framing error the server can no longer tell where the next request starts.
+type ProtocolError struct {
+	Status int
+	Reason string
+}
+
+func (e *ProtocolError) Error() string { return "http1: " + e.Reason }
+
+func badRequest(reason string) error { return &ProtocolError{Status: StatusBadRequest, Reason: reason} }

@@ -1,0 +1,168 @@
+package http1
+
+// interpret derives the request's framing and connection semantics from its
+// header fields. Every rule here is a request-smuggling defence or an RFC
+// 9112 requirement; a violation is a *ProtocolError, which closes the
+// connection.
+func interpret(req *Request) error {
+	var (
+		hosts      int
+		haveLength bool
+		te         []byte
+		keepAlive  bool
+		closeConn  bool
+	)
+	for i := range req.Header.fields {
+		f := &req.Header.fields[i]
+		switch len(f.Name) {
+		case 4:
+			if equalFold(f.Name, "host") {
+				hosts++
+				req.Host = f.Value
+			}
+		case 6:
+			if equalFold(f.Name, "expect") {
+				if !equalFold(f.Value, "100-continue") {
+					return &ProtocolError{Status: StatusExpectationFailed, Reason: "unsupported expectation"}
+				}
+				req.ExpectContinue = req.ProtoMinor >= 1
+			}
+		case 10:
+			if equalFold(f.Name, "connection") {
+				for opt := range ListElements(f.Value) {
+					switch {
+					case equalFold(opt, "close"):
+						closeConn = true
+					case equalFold(opt, "keep-alive"):
+						keepAlive = true
+					}
+				}
+			}
+		case 14:
+			if equalFold(f.Name, "content-length") {
+				n, err := parseContentLength(f.Value)
+				if err != nil {
+					return err
+				}
+				if haveLength && n != req.ContentLength {
+					return badRequest("differing Content-Length values")
+				}
+				haveLength, req.ContentLength = true, n
+			}
+		case 17:
+			if equalFold(f.Name, "transfer-encoding") {
+				if te != nil {
+					return badRequest("repeated Transfer-Encoding")
+				}
+				te = f.Value
+			}
+		}
+	}
+	if req.ProtoMinor >= 1 && hosts == 0 {
+		return badRequest("missing Host header")
+	}
+	if hosts > 1 {
+		return badRequest("repeated Host header")
+	}
+	if hosts == 1 && !validHost(req.Host) {
+		return badRequest("malformed Host header")
+	}
+	if te != nil {
+		if haveLength {
+			return badRequest("both Content-Length and Transfer-Encoding")
+		}
+		if req.ProtoMinor == 0 {
+			return badRequest("Transfer-Encoding on HTTP/1.0")
+		}
+		if err := parseTransferEncoding(te); err != nil {
+			return err
+		}
+		req.Chunked, req.ContentLength = true, -1
+	}
+	req.Close = closeConn || (req.ProtoMinor == 0 && !keepAlive)
+	return nil
+}
+
+// maxContentLengthDigits keeps a Content-Length inside int64: 18 digits is
+// just under 10^18, far above any body ferry accepts.
+const maxContentLengthDigits = 18
+
+// parseContentLength accepts 1*DIGIT, or a list of identical values, which
+// RFC 9112 §6.3 allows a recipient to treat as one.
+func parseContentLength(v []byte) (int64, error) {
+	n := int64(-1)
+	for elem := range ListElements(v) {
+		if len(elem) > maxContentLengthDigits {
+			return 0, badRequest("Content-Length too large")
+		}
+		var x int64
+		for _, c := range elem {
+			if !isDigit(c) {
+				return 0, badRequest("malformed Content-Length")
+			}
+			x = x*10 + int64(c-'0')
+		}
+		if n >= 0 && x != n {
+			return 0, badRequest("differing Content-Length values")
+		}
+		n = x
+	}
+	if n < 0 {
+		return 0, badRequest("empty Content-Length")
+	}
+	return n, nil
+}
+
+// parseTransferEncoding accepts exactly "chunked". RFC 9112 §6.3: chunked
+// must be the final coding of a request (else 400); a coding the server does
+// not implement gets 501 (RFC 9112 §6.1).
+func parseTransferEncoding(v []byte) error {
+	var codings, chunkedAt int
+	chunkedAt = -1
+	for c := range ListElements(v) {
+		if equalFold(c, "chunked") {
+			if chunkedAt >= 0 {
+				return badRequest("chunked applied twice")
+			}
+			chunkedAt = codings
+		} else if !IsToken(c) {
+			return badRequest("malformed Transfer-Encoding")
+		}
+		codings++
+	}
+	switch {
+	case codings == 0:
+		return badRequest("empty Transfer-Encoding")
+	case chunkedAt >= 0 && chunkedAt != codings-1:
+		return badRequest("chunked is not the final transfer coding")
+	case chunkedAt < 0 || codings > 1:
+		return &ProtocolError{Status: StatusNotImplemented, Reason: "unsupported transfer coding"}
+	}
+	return nil
+}
+
+// validHost checks the Host value's characters: uri-host [ ":" port ]
+// (RFC 9110 §7.2), loosely: reg-name, IPv4 and bracketed IPv6 characters.
+// An empty Host is allowed (RFC 9112 §3.2 for targets without authority).
+func validHost(h []byte) bool {
+	for _, c := range h {
+		if !hostChars[c] {
+			return false
+		}
+	}
+	return true
+}
+
+var hostChars = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "-._~!$&'()*+,;=:[]%" {
+		t[c] = true
+	}
+	return t
+}()

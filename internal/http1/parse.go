@@ -1,0 +1,266 @@
+package http1
+
+// The request head parser, in the shape of picohttpparser: bytes in, the
+// number consumed out, ErrIncomplete when more bytes are needed. It never
+// allocates for the methods ferry knows: every slice it stores points into
+// buf.
+
+// ParseHead parses the request line and header fields at the start of buf
+// into req and returns the length of the head including its final empty
+// line. It returns ErrIncomplete when buf holds no complete head yet and no
+// limit has been crossed, and a *ProtocolError for a request to refuse.
+func ParseHead(buf []byte, req *Request, lim *Limits) (int, error) {
+	req.reset()
+	pos := 0
+	// RFC 9112 §2.2: a server SHOULD ignore at least one empty line received
+	// before the request line; some clients send a CRLF after a POST body.
+	for pos < len(buf) && (buf[pos] == '\r' || buf[pos] == '\n') {
+		if buf[pos] == '\r' && (pos+1 >= len(buf) || buf[pos+1] != '\n') {
+			if pos+1 >= len(buf) {
+				return 0, ErrIncomplete
+			}
+			return 0, badRequest("bare CR before request line")
+		}
+		pos++
+	}
+	n, err := parseRequestLine(buf[pos:], req, lim)
+	if err != nil {
+		return 0, err
+	}
+	pos += n
+	for {
+		if pos > lim.MaxHeaderBytes {
+			return 0, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "header section too large"}
+		}
+		line, next, err := nextLine(buf, pos)
+		if err != nil {
+			return 0, err
+		}
+		if next > lim.MaxHeaderBytes {
+			return 0, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "header section too large"}
+		}
+		pos = next
+		if len(line) == 0 {
+			break
+		}
+		if req.Header.Len() >= lim.MaxHeaderFields {
+			return 0, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "too many header fields"}
+		}
+		f, err := parseField(line)
+		if err != nil {
+			return 0, err
+		}
+		req.Header.fields = append(req.Header.fields, f)
+	}
+	if err := interpret(req); err != nil {
+		return 0, err
+	}
+	return pos, nil
+}
+
+// nextLine returns the line starting at pos without its terminator, and the
+// position after the terminator. RFC 9112 §2.2 lets a recipient accept a
+// bare LF as a terminator; a bare CR is refused because it is a known
+// smuggling vector (one parser sees a line end, another does not).
+func nextLine(buf []byte, pos int) (line []byte, next int, err error) {
+	for i := pos; i < len(buf); i++ {
+		switch buf[i] {
+		case '\n':
+			end := i
+			if end > pos && buf[end-1] == '\r' {
+				end--
+			}
+			return buf[pos:end], i + 1, nil
+		case '\r':
+			if i+1 < len(buf) && buf[i+1] != '\n' {
+				return nil, 0, badRequest("bare CR in request head")
+			}
+		}
+	}
+	return nil, 0, ErrIncomplete
+}
+
+func parseRequestLine(buf []byte, req *Request, lim *Limits) (int, error) {
+	i := 0
+	for i < len(buf) && isTokenChar(buf[i]) {
+		i++
+	}
+	if i == len(buf) {
+		if i > lim.MaxHeaderBytes {
+			return 0, badRequest("method too long")
+		}
+		return 0, ErrIncomplete
+	}
+	if i == 0 || buf[i] != ' ' {
+		return 0, badRequest("malformed method")
+	}
+	req.Method = internMethod(buf[:i])
+	i++
+	start := i
+	for i < len(buf) && buf[i] > ' ' && buf[i] < 0x7f {
+		i++
+	}
+	if i-start > lim.MaxTargetBytes {
+		return 0, &ProtocolError{Status: StatusRequestURITooLong, Reason: "request target too long"}
+	}
+	if i == len(buf) {
+		return 0, ErrIncomplete
+	}
+	if i == start || buf[i] != ' ' {
+		return 0, badRequest("malformed request target")
+	}
+	req.Target = buf[start:i]
+	i++
+	line, next, err := nextLine(buf, i)
+	if err != nil {
+		return 0, err
+	}
+	if err := parseVersion(line, req); err != nil {
+		return 0, err
+	}
+	if err := splitTarget(req); err != nil {
+		return 0, err
+	}
+	return next, nil
+}
+
+// parseVersion accepts HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112
+// §2.3). A well-formed version other than 1.x is answered 505.
+func parseVersion(v []byte, req *Request) error {
+	if len(v) != 8 || string(v[:5]) != "HTTP/" || !isDigit(v[5]) || v[6] != '.' || !isDigit(v[7]) {
+		return badRequest("malformed HTTP version")
+	}
+	if v[5] != '1' {
+		return &ProtocolError{Status: StatusHTTPVersionNotSupported, Reason: "unsupported HTTP version"}
+	}
+	req.ProtoMinor = min(int(v[7]-'0'), 1)
+	return nil
+}
+
+// splitTarget finds the path and query of the request target in its
+// origin-form, absolute-form or asterisk-form (RFC 9112 §3.2).
+func splitTarget(req *Request) error {
+	t := req.Target
+	switch {
+	case t[0] == '/':
+	case len(t) == 1 && t[0] == '*':
+		if req.Method != "OPTIONS" {
+			return badRequest("asterisk-form target on a method other than OPTIONS")
+		}
+		req.Path = t
+		return nil
+	case hasSchemePrefix(t):
+		rest := t[indexByte(t, ':')+3:]
+		slash := indexByte(rest, '/')
+		if slash < 0 {
+			if q := indexByte(rest, '?'); q >= 0 {
+				req.Query = rest[q+1:]
+			}
+			req.Path = rootPath
+			return nil
+		}
+		if slash == 0 {
+			return badRequest("absolute-form target without a host")
+		}
+		t = rest[slash:]
+	default:
+		return badRequest("malformed request target")
+	}
+	if q := indexByte(t, '?'); q >= 0 {
+		req.Path, req.Query = t[:q], t[q+1:]
+	} else {
+		req.Path = t
+	}
+	if f := indexByte(req.Path, '#'); f >= 0 {
+		return badRequest("fragment in request target")
+	}
+	return nil
+}
+
+var rootPath = []byte("/")
+
+func hasSchemePrefix(t []byte) bool {
+	return (len(t) > 7 && equalFold(t[:7], "http://")) || (len(t) > 8 && equalFold(t[:8], "https://"))
+}
+
+func parseField(line []byte) (Field, error) {
+	if line[0] == ' ' || line[0] == '\t' {
+		return Field{}, badRequest("obsolete line folding")
+	}
+	i := 0
+	for i < len(line) && isTokenChar(line[i]) {
+		i++
+	}
+	if i == len(line) || line[i] != ':' {
+		if i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+			return Field{}, badRequest("whitespace before header colon")
+		}
+		return Field{}, badRequest("malformed header field name")
+	}
+	if i == 0 {
+		return Field{}, badRequest("empty header field name")
+	}
+	value := TrimOWS(line[i+1:])
+	for _, c := range value {
+		if (c < ' ' && c != '\t') || c == 0x7f {
+			return Field{}, badRequest("control character in header value")
+		}
+	}
+	return Field{Name: line[:i], Value: value}, nil
+}
+
+func internMethod(m []byte) string {
+	switch string(m) {
+	case "GET":
+		return "GET"
+	case "HEAD":
+		return "HEAD"
+	case "POST":
+		return "POST"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "OPTIONS":
+		return "OPTIONS"
+	}
+	return string(m)
+}
+
+// tokenChars marks tchar of RFC 9110 §5.6.2.
+var tokenChars = func() (t [256]bool) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = true
+		t[c-'a'+'A'] = true
+	}
+	for _, c := range "!#$%&'*+-.^_`|~" {
+		t[c] = true
+	}
+	return t
+}()
+
+func isTokenChar(c byte) bool { return tokenChars[c] }
+
+// IsToken reports whether b is a non-empty RFC 9110 token.
+func IsToken(b []byte) bool {
+	for _, c := range b {
+		if !tokenChars[c] {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+func indexByte(b []byte, c byte) int {
+	for i := range b {
+		if b[i] == c {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,209 @@
+package http1
+
+import (
+	"io"
+	"net"
+	"time"
+)
+
+// Reader is a connection's buffered reader: request heads are parsed in
+// place from its buffer, and bodies are read through it so that bytes
+// already buffered (a pipelined request, the start of a body) are never lost.
+type Reader struct {
+	conn    net.Conn
+	buf     []byte
+	pooled  *[]byte // buf's pool handle, nil once buf has grown past the pooled size
+	r, w    int
+	timeout time.Duration
+	err     error
+}
+
+// readBufferSize is the initial read buffer: a typical request head (curl's
+// is ~80 bytes, a browser's ~500 bytes to 2 KiB) fits, and 4 KiB keeps
+// thousands of connections cheap. It grows only for larger heads.
+const readBufferSize = 4 << 10
+
+// NewReader returns a Reader for conn.
+func NewReader(conn net.Conn) *Reader {
+	return &Reader{conn: conn}
+}
+
+// SetTimeout sets how long each read from the network may block; zero
+// means no limit. The server switches it between the idle, header and body
+// timeouts.
+func (rd *Reader) SetTimeout(d time.Duration) { rd.timeout = d }
+
+// Buffered is the number of bytes read from the network and not yet consumed.
+func (rd *Reader) Buffered() int { return rd.w - rd.r }
+
+// Release drops the read buffer when it holds nothing, so that an idle
+// connection pins no buffer memory; the next read allocates a fresh one.
+func (rd *Reader) Release() {
+	if rd.r == rd.w && rd.buf != nil {
+		if rd.pooled != nil {
+			bufferPool.Put(rd.pooled)
+		}
+		rd.buf, rd.pooled, rd.r, rd.w = nil, nil, 0, 0
+	}
+}
+
+// fill reads more bytes from the network into the buffer, compacting or
+// growing it up to max bytes when full.
+func (rd *Reader) fill(max int) error {
+	if rd.err != nil {
+		return rd.err
+	}
+	if rd.buf == nil {
+		rd.pooled = bufferPool.Get().(*[]byte)
+		rd.buf = *rd.pooled
+	}
+	if rd.r > 0 && rd.w == len(rd.buf) || rd.r == rd.w {
+		copy(rd.buf, rd.buf[rd.r:rd.w])
+		rd.w -= rd.r
+		rd.r = 0
+	}
+	if rd.w == len(rd.buf) {
+		if len(rd.buf) >= max {
+			return errBufferFull
+		}
+		grown := make([]byte, min(2*len(rd.buf), max))
+		copy(grown, rd.buf[:rd.w])
+		if rd.pooled != nil {
+			bufferPool.Put(rd.pooled)
+		}
+		rd.buf, rd.pooled = grown, nil
+	}
+	if rd.timeout > 0 {
+		rd.conn.SetReadDeadline(time.Now().Add(rd.timeout))
+	}
+	n, err := rd.conn.Read(rd.buf[rd.w:])
+	rd.w += n
+	if err != nil && n == 0 {
+		rd.err = err
+		return err
+	}
+	return nil
+}
+
+var errBufferFull = &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "request head too large"}
+
+// ReadHead reads and parses the next request head into req. It returns
+// io.EOF when the connection ended cleanly between requests, a
+// *ProtocolError for a request to refuse, or the network error.
+func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
+	scanned := 0
+	maxHead := lim.MaxHeaderBytes + lim.MaxTargetBytes + 64
+	for {
+		if end := headEnd(rd.buf[rd.r:rd.w], scanned); end > 0 || rd.w-rd.r > maxHead {
+			n, err := ParseHead(rd.buf[rd.r:rd.w], req, lim)
+			if err == ErrIncomplete {
+				err = errBufferFull
+			}
+			if err != nil {
+				return err
+			}
+			rd.r += n
+			return nil
+		}
+		scanned = max(0, rd.w-rd.r-3)
+		start := rd.w - rd.r
+		if err := rd.fill(maxHead + 1); err != nil {
+			if err == errBufferFull {
+				continue
+			}
+			if start == 0 && err == io.EOF {
+				return io.EOF
+			}
+			if err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+		if start != rd.w-rd.r {
+			scanned = max(0, start-3)
+		}
+	}
+}
+
+// headEnd returns the index just past the empty line that ends a request
+// head in b (CRLF CRLF, or bare LFs), searching from from, or -1. Leading
+// empty lines do not count: ParseHead skips them.
+func headEnd(b []byte, from int) int {
+	lead := 0
+	for lead < len(b) && (b[lead] == '\r' || b[lead] == '\n') {
+		lead++
+	}
+	for i := max(from, lead); i < len(b); i++ {
+		if b[i] != '\n' {
+			continue
+		}
+		j := i + 1
+		if j < len(b) && b[j] == '\r' {
+			j++
+		}
+		if j < len(b) && b[j] == '\n' {
+			return j + 1
+		}
+	}
+	return -1
+}
+
+// Read reads body bytes: buffered ones first, then straight from the
+// network. Large reads bypass the buffer so uploads are copied once.
+func (rd *Reader) Read(p []byte) (int, error) {
+	if rd.r == rd.w {
+		if rd.err != nil {
+			return 0, rd.err
+		}
+		if len(p) >= readBufferSize {
+			if rd.timeout > 0 {
+				rd.conn.SetReadDeadline(time.Now().Add(rd.timeout))
+			}
+			n, err := rd.conn.Read(p)
+			if err != nil && n == 0 {
+				rd.err = err
+			}
+			return n, err
+		}
+		if err := rd.fill(readBufferSize); err != nil {
+			return 0, err
+		}
+	}
+	n := copy(p, rd.buf[rd.r:rd.w])
+	rd.r += n
+	return n, nil
+}
+
+// readLine returns the next line (without CRLF or LF) of at most max bytes,
+// for the chunked coding's size lines and trailers. The slice is valid until
+// the next read.
+func (rd *Reader) readLine(max int) ([]byte, error) {
+	scanned := 0
+	for {
+		if i := indexByte(rd.buf[rd.r+scanned:rd.w], '\n'); i >= 0 {
+			end := rd.r + scanned + i
+			line := rd.buf[rd.r:end]
+			rd.r = end + 1
+			if len(line) > 0 && line[len(line)-1] == '\r' {
+				line = line[:len(line)-1]
+			}
+			if indexByte(line, '\r') >= 0 {
+				return nil, badRequest("bare CR in chunked framing")
+			}
+			return line, nil
+		}
+		scanned = rd.w - rd.r
+		if scanned > max {
+			return nil, badRequest("chunk line too long")
+		}
+		if err := rd.fill(max + 2); err != nil {
+			if err == errBufferFull {
+				return nil, badRequest("chunk line too long")
+			}
+			if err == io.EOF {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return nil, err
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package http1
+
+// Request is one parsed request head plus its body. The byte slices point
+// into the connection's read buffer: they are valid until the handler
+// returns, and the Request itself is reused for the next request on the
+// connection, which is what makes serving a request allocation-free.
+type Request struct {
+	// Method is the request method. The methods ferry knows are interned
+	// constants; any other token is copied.
+	Method string
+	// Target is the request-target exactly as sent.
+	Target []byte
+	// Path is the target's path, still percent-encoded: "/" and up for
+	// origin-form and absolute-form targets, "*" for asterisk-form.
+	Path []byte
+	// Query is what follows '?' in the target, without it.
+	Query []byte
+	// ProtoMinor is 0 for HTTP/1.0 and 1 for HTTP/1.1 (and any later 1.x,
+	// which RFC 9110 §2.5 says to answer as the highest version we speak).
+	ProtoMinor int
+	Header     Header
+	// Host is the Host header's value.
+	Host []byte
+	// ContentLength is the body's length, 0 when there is none, and -1 when
+	// the body is chunked.
+	ContentLength int64
+	// Chunked reports Transfer-Encoding: chunked.
+	Chunked bool
+	// Close reports that the connection ends after this request, because the
+	// client asked for it or because HTTP/1.0 did not ask to keep it.
+	Close bool
+	// ExpectContinue reports "Expect: 100-continue" on HTTP/1.1.
+	ExpectContinue bool
+	// Body reads the request body; it is never nil, and reads io.EOF at once
+	// when there is no body.
+	Body *Body
+	// RemoteAddr is the client's address, as the connection reported it.
+	RemoteAddr string
+}
+
+// HasBody reports whether the request carries a body to read.
+func (r *Request) HasBody() bool { return r.Chunked || r.ContentLength > 0 }
+
+// ProtoString is the request's protocol version as written in a request line.
+func (r *Request) ProtoString() string {
+	if r.ProtoMinor == 0 {
+		return "HTTP/1.0"
+	}
+	return "HTTP/1.1"
+}
+
+func (r *Request) reset() {
+	body := r.Body
+	remote := r.RemoteAddr
+	fields := r.Header.fields[:0]
+	*r = Request{Body: body, RemoteAddr: remote}
+	r.Header.fields = fields
+}
