@@ -42,6 +42,7 @@ func (f HandlerFunc) ServeHTTP(w ResponseWriter, r *Request) { f(w, r) }
 //     returns (Finish);
 //   - past that it is a stream: chunked on HTTP/1.1, close-delimited on
 //     HTTP/1.0.
+//
 // Heads and small bodies are appended to out, which is written to the
 // connection when the server flushes it: after the last buffered pipelined
 // request, or when out grows past flushThreshold.
