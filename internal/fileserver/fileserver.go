@@ -1,0 +1,65 @@
+// Package fileserver serves and stores files under one folder: downloads
+// with ranges and conditional requests, listings, uploads and deletes. All
+// file access goes through an *os.Root, so no request can reach outside the
+// folder, whatever its path says.
+package fileserver
+
+import (
+	"os"
+
+	"ferry/internal/http1"
+)
+
+// Options configure a Server.
+type Options struct {
+	// ReadOnly refuses every write; the router then offers only the read
+	// methods, so writes get 405 with Allow.
+	ReadOnly bool
+	// MaxUpload is the largest request body accepted for a write, in bytes;
+	// zero or less means no limit.
+	MaxUpload int64
+	// ShowHidden lists dot files in folder listings.
+	ShowHidden bool
+}
+
+// Server answers requests under the /files/ prefix.
+type Server struct {
+	root *os.Root
+	opts Options
+}
+
+// Prefix is the path under which the file server is mounted.
+const Prefix = "/files/"
+
+// New returns a Server for the folder root.
+func New(root *os.Root, opts Options) *Server {
+	return &Server{root: root, opts: opts}
+}
+
+// Methods are the methods the file server takes, for the router's Allow.
+func (s *Server) Methods() []string {
+	if s.opts.ReadOnly {
+		return []string{"GET", "HEAD", "OPTIONS"}
+	}
+	return []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}
+}
+
+// ServeHTTP dispatches by method; the router has already refused methods
+// not in Methods.
+func (s *Server) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
+	name, ok := resolveName(r.Path)
+	if !ok {
+		http1.Error(w, http1.StatusBadRequest)
+		return
+	}
+	switch r.Method {
+	case "GET", "HEAD":
+		s.serveRead(w, r, name)
+	case "POST", "PUT":
+		s.serveWrite(w, r, name)
+	case "DELETE":
+		s.serveDelete(w, r, name)
+	default:
+		http1.MethodNotAllowed(w, s.Methods())
+	}
+}
