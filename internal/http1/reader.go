@@ -207,3 +207,12 @@ func (rd *Reader) readLine(max int) ([]byte, error) {
 		}
 	}
 }
+
+// Wait blocks until at least one byte of the next request is buffered. The
+// server calls it between requests, under the idle timeout.
+func (rd *Reader) Wait() error {
+	if rd.r < rd.w {
+		return nil
+	}
+	return rd.fill(readBufferSize)
+}
