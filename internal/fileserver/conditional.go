@@ -1,0 +1,127 @@
+package fileserver
+
+import (
+	"time"
+
+	"ferry/internal/http1"
+)
+
+// preconditionState is what the conditional request fields are evaluated
+// against: the target's current state, before the request acts on it.
+type preconditionState struct {
+	// exists reports that the target has a current representation.
+	exists bool
+	// etag is the current entity tag (etagOf), "" when none.
+	etag string
+	// modTime is the current modification time; zero when none.
+	modTime time.Time
+}
+
+// checkPreconditions evaluates If-Match, If-Unmodified-Since, If-None-Match
+// and If-Modified-Since in the order of RFC 9110 §13.2.2, for reads and
+// writes alike. It returns 0 when the request may go on, else the status to
+// answer with: 412 Precondition Failed, or 304 Not Modified for a GET or
+// HEAD whose cached copy is current. If-Range is not evaluated here: it only
+// decides whether a Range is honoured, so the range code checks it
+// (checkIfRange).
+func checkPreconditions(r *http1.Request, st preconditionState) (status int) {
+	safe := r.Method == "GET" || r.Method == "HEAD"
+	if r.Header.Has("If-Match") {
+		if !checkIfMatch(r, st) {
+			return http1.StatusPreconditionFailed
+		}
+	} else if t, ok := headerDate(r, "If-Unmodified-Since"); ok && hasModTime(st) {
+		if st.modTime.Truncate(time.Second).After(t) {
+			return http1.StatusPreconditionFailed
+		}
+	}
+	if r.Header.Has("If-None-Match") {
+		if !checkIfNoneMatch(r, st) {
+			if safe {
+				return http1.StatusNotModified
+			}
+			return http1.StatusPreconditionFailed
+		}
+	} else if safe {
+		if t, ok := headerDate(r, "If-Modified-Since"); ok && hasModTime(st) {
+			if !st.modTime.Truncate(time.Second).After(t) {
+				return http1.StatusNotModified
+			}
+		}
+	}
+	return 0
+}
+
+// checkIfMatch is true when "*" is sent and the target exists, or when one
+// of the listed tags strongly matches the current one (RFC 9110 §13.1.1).
+func checkIfMatch(r *http1.Request, st preconditionState) bool {
+	for v := range r.Header.Values("If-Match") {
+		for e := range http1.ListElements(v) {
+			if string(e) == "*" {
+				if st.exists {
+					return true
+				}
+				continue
+			}
+			if st.exists && etagStrongMatch(string(e), st.etag) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkIfNoneMatch is false when "*" is sent and the target exists, or when
+// one of the listed tags weakly matches the current one (RFC 9110 §13.1.2).
+func checkIfNoneMatch(r *http1.Request, st preconditionState) bool {
+	if !st.exists {
+		return true
+	}
+	for v := range r.Header.Values("If-None-Match") {
+		for e := range http1.ListElements(v) {
+			if string(e) == "*" || etagWeakMatch(string(e), st.etag) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hasModTime reports whether the target has a modification date that the
+// date conditions can be compared with; without one they are ignored.
+func hasModTime(st preconditionState) bool {
+	return st.exists && !st.modTime.IsZero() && st.modTime.Unix() > 0
+}
+
+// headerDate parses the single HTTP-date in the field name. A missing field,
+// one sent twice, or one that is not a date reports ok false: RFC 9110
+// §13.1.3 and §13.1.4 say to ignore such a field.
+func headerDate(r *http1.Request, name string) (t time.Time, ok bool) {
+	var v []byte
+	n := 0
+	for fv := range r.Header.Values(name) {
+		v = fv
+		n++
+	}
+	if n != 1 {
+		return time.Time{}, false
+	}
+	return parseHTTPDate(string(http1.TrimOWS(v)))
+}
+
+// httpDateFormats are the forms of HTTP-date a recipient must accept (RFC
+// 9110 §5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms.
+var httpDateFormats = [...]string{
+	http1.TimeFormat,
+	"Monday, 02-Jan-06 15:04:05 GMT",
+	"Mon Jan _2 15:04:05 2006",
+}
+
+func parseHTTPDate(s string) (time.Time, bool) {
+	for _, layout := range httpDateFormats {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
