@@ -3,6 +3,8 @@ package fileserver
 import (
 	"strings"
 	"unicode/utf8"
+
+	"ferry/internal/http1"
 )
 
 // Name is a request path turned into a name relative to the served folder.
@@ -30,7 +32,8 @@ func resolveName(path []byte) (Name, bool) {
 	if !strings.HasPrefix(raw, Prefix) && raw != strings.TrimSuffix(Prefix, "/") {
 		return Name{}, false
 	}
-	decoded, ok := percentDecode(strings.TrimPrefix(strings.TrimPrefix(raw, "/files"), "/"))
+	unescaped, ok := http1.AppendUnescaped(nil, []byte(strings.TrimPrefix(strings.TrimPrefix(raw, "/files"), "/")))
+	decoded := string(unescaped)
 	if !ok || !utf8.ValidString(decoded) {
 		return Name{}, false
 	}
@@ -52,41 +55,4 @@ func resolveName(path []byte) (Name, bool) {
 	}
 	n.Rel = trimmed
 	return n, true
-}
-
-// percentDecode decodes %XX escapes (RFC 3986 §2.1); a malformed escape
-// makes the whole path invalid rather than being passed through.
-func percentDecode(s string) (string, bool) {
-	if !strings.Contains(s, "%") {
-		return s, true
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] != '%' {
-			b = append(b, s[i])
-			continue
-		}
-		if i+2 >= len(s) {
-			return "", false
-		}
-		hi, lo := unhex(s[i+1]), unhex(s[i+2])
-		if hi < 0 || lo < 0 {
-			return "", false
-		}
-		b = append(b, byte(hi<<4|lo))
-		i += 2
-	}
-	return string(b), true
-}
-
-func unhex(c byte) int {
-	switch {
-	case '0' <= c && c <= '9':
-		return int(c - '0')
-	case 'a' <= c && c <= 'f':
-		return int(c - 'a' + 10)
-	case 'A' <= c && c <= 'F':
-		return int(c - 'A' + 10)
-	}
-	return -1
 }

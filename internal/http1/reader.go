@@ -216,3 +216,9 @@ func (rd *Reader) Wait() error {
 	}
 	return rd.fill(readBufferSize)
 }
+
+// HeadBuffered reports whether a whole request head is already buffered, so
+// that reading it cannot block.
+func (rd *Reader) HeadBuffered() bool {
+	return rd.r < rd.w && headEnd(rd.buf[rd.r:rd.w], 0) > 0
+}

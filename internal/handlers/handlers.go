@@ -1,0 +1,41 @@
+// Package handlers holds ferry's small endpoints: the index page, echo and
+// user-agent. The file server lives in internal/fileserver.
+package handlers
+
+import (
+	_ "embed"
+
+	"ferry/internal/http1"
+)
+
+//go:embed index.html
+var indexPage []byte
+
+// Root serves the index page naming the endpoints.
+func Root(w http1.ResponseWriter, r *http1.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Write(indexPage)
+}
+
+// echoPrefix is the route Echo is mounted at.
+const echoPrefix = "/echo/"
+
+// Echo answers /echo/{s} with {s}, percent-decoded, as text/plain: exactly
+// that type, no charset, since clients of the exercise compare the whole
+// value. Small values are decoded on the stack, so echo allocates nothing.
+func Echo(w http1.ResponseWriter, r *http1.Request) {
+	var scratch [256]byte
+	decoded, ok := http1.AppendUnescaped(scratch[:0], r.Path[len(echoPrefix):])
+	if !ok {
+		http1.Error(w, http1.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write(decoded)
+}
+
+// UserAgent answers with the User-Agent header's value (empty if none).
+func UserAgent(w http1.ResponseWriter, r *http1.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write(r.Header.Peek("User-Agent"))
+}

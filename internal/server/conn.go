@@ -1,0 +1,216 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"ferry/internal/http1"
+)
+
+// conn is one client connection. Everything in it is owned by its serve
+// goroutine, except state, which Shutdown reads to close idle connections.
+type conn struct {
+	srv   *Server
+	nc    net.Conn
+	rd    *http1.Reader
+	req   http1.Request
+	body  *http1.Body
+	resp  *http1.Response
+	state atomic.Int32
+	// logLine is the scratch buffer the access-log line is built in.
+	logLine []byte
+}
+
+const (
+	stateActive int32 = iota
+	stateIdle
+	stateClosed
+)
+
+// maxDrainBytes is how much of a body the handler did not read is read and
+// dropped to keep the connection; past it, closing is cheaper.
+const maxDrainBytes = 256 << 10
+
+// lingerTimeout bounds the read-and-drop after the server closed its side:
+// closing with unread input would make the kernel send a reset, which can
+// destroy the response before the client reads it.
+const lingerTimeout = 500 * time.Millisecond
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{srv: s, nc: nc, rd: http1.NewReader(nc)}
+	c.body = http1.NewBody(c.rd)
+	c.resp = http1.NewResponse(nc, s.cfg.WriteTimeout)
+	c.req.Body = c.body
+	c.req.RemoteAddr = nc.RemoteAddr().String()
+	return c
+}
+
+// serve is the life of a connection. For each request:
+//  1. Wait for its first byte under the idle timeout; an idle connection
+//     holds no buffers and is what Shutdown closes at once.
+//  2. Read and parse the head under the header timeout, counted from the
+//     first byte. A bad head is answered with its status and the connection
+//     closes (a framing error leaves no way to find the next request).
+//  3. Run the handler, with the body readable under the per-read body
+//     timeout; the first body read sends "100 Continue" when asked for.
+//  4. Finish the response. A body the handler did not read is drained (up to
+//     maxDrainBytes) or the connection closes; a client still waiting for
+//     "100 Continue" is answered and closed.
+//  5. Flush, unless the next pipelined request is already buffered whole:
+//     the responses then go out together in one write.
+//
+// The connection closes after a response that says "Connection: close",
+// with a lingering close so the client reads the whole response.
+func (c *conn) serve() {
+	defer c.srv.untrack(c)
+	defer c.nc.Close()
+	cfg := &c.srv.cfg
+	for {
+		if c.rd.Buffered() == 0 {
+			if c.resp.Flush() != nil {
+				return
+			}
+			c.rd.Release()
+			c.resp.Release()
+			if !c.setIdle() {
+				return
+			}
+			c.rd.SetTimeout(cfg.IdleTimeout)
+			err := c.rd.Wait()
+			if !c.setActive() || err != nil {
+				return
+			}
+		}
+		if cfg.HeaderTimeout > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(cfg.HeaderTimeout))
+		}
+		c.rd.SetTimeout(0)
+		start := time.Now()
+		if err := c.rd.ReadHead(&c.req, &cfg.Limits); err != nil {
+			c.refuse(err)
+			return
+		}
+		c.rd.SetTimeout(cfg.BodyTimeout)
+		if cfg.BodyTimeout <= 0 {
+			c.nc.SetReadDeadline(time.Time{})
+		}
+		c.body.Reset(&c.req, c.resp)
+		c.resp.Reset(&c.req)
+		c.runHandler()
+		if !c.body.Done() && (c.body.ContinuePending() || !c.body.Discard(maxDrainBytes)) {
+			c.resp.SetClose()
+		}
+		if c.srv.closing.Load() {
+			c.resp.SetClose()
+		}
+		finishErr := c.resp.Finish()
+		c.logRequest(start)
+		if finishErr != nil {
+			return
+		}
+		if c.resp.CloseAfter() || !c.body.Done() {
+			if c.resp.Flush() == nil {
+				c.lingeringClose()
+			}
+			return
+		}
+		if c.resp.Pending() >= flushBatch || !c.rd.HeadBuffered() {
+			if c.resp.Flush() != nil {
+				return
+			}
+		}
+	}
+}
+
+// flushBatch is the amount of queued pipelined output written even when
+// more requests are buffered.
+const flushBatch = 32 << 10
+
+// runHandler calls the handler and turns a panic into a 500 (or, when the
+// head is already out, into a closed connection), logging the stack once.
+func (c *conn) runHandler() {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == errAbortHandler {
+				c.resp.SetClose()
+				return
+			}
+			c.srv.cfg.ErrorLog.Printf("panic serving %s %s: %v\n%s", c.req.Method, c.req.Target, v, debug.Stack())
+			c.resp.SetClose()
+			if !c.resp.Committed() {
+				c.resp.Reset(&c.req)
+				c.resp.SetClose()
+				http1.Error(c.resp, http1.StatusInternalServerError)
+			}
+		}
+	}()
+	c.srv.cfg.Handler.ServeHTTP(c.resp, &c.req)
+}
+
+// errAbortHandler lets a handler stop without a logged stack.
+var errAbortHandler = errors.New("server: abort handler")
+
+// refuse answers a request head that could not be served. This switch is
+// where errors become statuses: a protocol error carries its own, a head
+// cut off by the header timeout is 408, and a connection that ended or
+// failed gets no answer at all.
+func (c *conn) refuse(err error) {
+	var status int
+	var pe *http1.ProtocolError
+	var ne net.Error
+	switch {
+	case errors.As(err, &pe):
+		status = pe.Status
+	case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, os.ErrDeadlineExceeded):
+		status = http1.StatusRequestTimeout
+	default:
+		return
+	}
+	errReq := http1.Request{Method: "GET", ProtoMinor: 1, Close: true, Target: c.req.Target}
+	c.resp.Reset(&errReq)
+	http1.Error(c.resp, status)
+	if c.resp.Finish() != nil {
+		return
+	}
+	c.req.Method, c.req.Target = "-", nil
+	c.logStatus(time.Now(), "-", status)
+	if c.resp.Flush() == nil {
+		c.lingeringClose()
+	}
+}
+
+// lingeringClose sends FIN, so the client sees end-of-file right after the
+// response, then reads and drops what the client still sends for a short
+// while before closing.
+func (c *conn) lingeringClose() {
+	if tc, ok := c.nc.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	io.CopyN(io.Discard, c.nc, maxDrainBytes)
+}
+
+func (c *conn) setIdle() bool {
+	c.state.Store(stateIdle)
+	if c.srv.closing.Load() {
+		return false
+	}
+	return true
+}
+
+func (c *conn) setActive() bool {
+	return c.state.CompareAndSwap(stateIdle, stateActive)
+}
+
+// closeIfIdle closes the connection if it waits between requests; an active
+// one sees the server closing when its request ends.
+func (c *conn) closeIfIdle() {
+	if c.state.CompareAndSwap(stateIdle, stateClosed) {
+		c.nc.Close()
+	}
+}
