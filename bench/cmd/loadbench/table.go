@@ -1,0 +1,228 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// result is one row measured against one baseline.
+type result struct {
+	row  *row
+	base string
+	a, b []sample // subject, baseline
+	skip string   // why the row was not measured
+}
+
+func (r *row) unit() string {
+	switch r.kind {
+	case downloadRow:
+		return "MB/s"
+	case idleRow:
+		return "KiB/conn"
+	}
+	return "req/s"
+}
+
+func (s sample) describe(r *row) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", formatValue(s.value, r.unit()), r.unit())
+	if r.kind == wrkRow {
+		fmt.Fprintf(&b, ", p99 %s, %d requests", formatLatency(s.p99), s.requests)
+	}
+	if s.errors > 0 {
+		fmt.Fprintf(&b, ", %d errors", s.errors)
+	}
+	if s.note != "" {
+		b.WriteString(", " + s.note)
+	}
+	return b.String()
+}
+
+// median of the successful samples; ok is false when there were none.
+func median(ss []sample, get func(sample) float64) (float64, bool) {
+	var v []float64
+	for _, s := range ss {
+		if s.requests > 0 {
+			v = append(v, get(s))
+		}
+	}
+	if len(v) == 0 {
+		return 0, false
+	}
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2], true
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2, true
+}
+
+func value(s sample) float64 { return s.value }
+func p99(s sample) float64   { return float64(s.p99) }
+
+// cells is the table line for a result: row, vs, subject, baseline,
+// ratio, p99 subject, p99 baseline, notes.
+func (res *result) cells() []string {
+	r := res.row
+	c := []string{r.label, res.base}
+	if res.skip != "" {
+		return append(c, "-", "-", "-", "-", "-", "skipped: "+res.skip)
+	}
+	unit := r.unit()
+	va, okA := median(res.a, value)
+	vb, okB := median(res.b, value)
+	c = append(c, orDash(okA, formatValue(va, unit)), orDash(okB, formatValue(vb, unit)))
+	c = append(c, orDash(okA && okB && vb > 0, fmt.Sprintf("%.2f", va/vb)))
+	if r.kind == wrkRow {
+		pa, _ := median(res.a, p99)
+		pb, _ := median(res.b, p99)
+		c = append(c, orDash(okA, formatLatency(time.Duration(pa))), orDash(okB, formatLatency(time.Duration(pb))))
+	} else {
+		c = append(c, "", "")
+	}
+	return append(c, res.notes())
+}
+
+// notes flags anything that makes a number suspect: errors, failed runs.
+func (res *result) notes() string {
+	var n []string
+	for i, ss := range [][]sample{res.a, res.b} {
+		who := []string{"subject", "baseline"}[i]
+		var errs, reqs, failed int
+		for _, s := range ss {
+			if s.requests == 0 {
+				failed++
+			}
+			errs += s.errors
+			reqs += s.requests
+		}
+		if failed > 0 {
+			n = append(n, fmt.Sprintf("%s: %d of %d runs failed", who, failed, len(ss)))
+		}
+		if errs > 0 && res.row.kind == idleRow {
+			n = append(n, fmt.Sprintf("%s closed %d idle connections", who, errs))
+		} else if errs > 0 {
+			n = append(n, fmt.Sprintf("%s: %d errors in %d requests", who, errs, reqs))
+		}
+	}
+	return strings.Join(n, "; ")
+}
+
+func orDash(ok bool, s string) string {
+	if !ok {
+		return "-"
+	}
+	return s
+}
+
+func formatValue(v float64, unit string) string {
+	switch unit {
+	case "req/s":
+		return fmt.Sprintf("%.0f", v)
+	case "MB/s":
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.1f", v)
+}
+
+func formatLatency(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "-"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.0fµs", float64(d)/float64(time.Microsecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}
+
+// report is the whole run, printed for the terminal and as Markdown.
+type report struct {
+	subject   string
+	results   []*result
+	started   time.Time
+	duration  time.Duration
+	reps      int
+	serverCPU string
+	clientCPU string
+	command   string
+}
+
+func (rep *report) header() []string {
+	return []string{"row", "vs", rep.subject, "baseline", rep.subject + "/baseline",
+		"p99 " + rep.subject, "p99 baseline", "notes"}
+}
+
+func (rep *report) text(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(rep.header(), "\t"))
+	for _, res := range rep.results {
+		fmt.Fprintln(tw, strings.Join(res.cells(), "\t"))
+	}
+	tw.Flush()
+}
+
+func (rep *report) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Measured %s UTC with `%s`: %s.\n", rep.started.Format("2006-01-02 15:04"), rep.command, rep.machine())
+	fmt.Fprintf(&b, "Each value is the median of %d runs of %s per server, alternating %s and baseline; "+
+		"req/s and MB/s: higher is better, KiB/conn: lower is better.\n\n", rep.reps, rep.duration, rep.subject)
+	fmt.Fprintf(&b, "| %s |\n", strings.Join(rep.header(), " | "))
+	fmt.Fprintf(&b, "|%s\n", strings.Repeat(" --- |", len(rep.header())))
+	for _, res := range rep.results {
+		c := res.cells()
+		for i := range c {
+			c[i] = strings.ReplaceAll(c[i], "|", `\|`)
+		}
+		fmt.Fprintf(&b, "| %s |\n", strings.Join(c, " | "))
+	}
+	return b.String()
+}
+
+// machine describes where the numbers come from.
+func (rep *report) machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+				cpu = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	cores := "?"
+	if b, err := os.ReadFile("/sys/devices/system/cpu/online"); err == nil {
+		cores = strings.TrimSpace(string(b))
+	}
+	parts := []string{fmt.Sprintf("%s (cpus %s)", cpu, cores), runtime.Version()}
+	if out, err := exec.Command("uname", "-r").Output(); err == nil {
+		parts = append(parts, "Linux "+strings.TrimSpace(string(out)))
+	}
+	if rep.serverCPU != "" {
+		parts = append(parts, fmt.Sprintf("server on core %s, wrk (1 thread) on core %s", rep.serverCPU, rep.clientCPU))
+	} else {
+		parts = append(parts, "not pinned")
+	}
+	if lookPathOK("wrk") {
+		if out, _ := exec.Command("wrk", "-v").CombinedOutput(); len(out) > 0 {
+			if f := strings.Fields(string(out)); len(f) > 1 {
+				parts = append(parts, "wrk "+f[1])
+			}
+		}
+	}
+	if lookPathOK("nginx") {
+		if out, _ := exec.Command("nginx", "-v").CombinedOutput(); len(out) > 0 {
+			if _, v, ok := strings.Cut(strings.TrimSpace(string(out)), "nginx/"); ok {
+				parts = append(parts, "nginx "+v)
+			}
+		}
+	}
+	return strings.Join(parts, ", ")
+}
