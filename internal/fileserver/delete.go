@@ -1,0 +1,84 @@
+package fileserver
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"syscall"
+
+	"ferry/internal/http1"
+)
+
+// serveDelete answers DELETE: 204 for a file, a symbolic link or an empty
+// folder, 404 for a name that is not there, 409 for a folder that is not
+// empty (deleting it would take more than the client named), 405 for the
+// served folder itself.
+//
+// A symbolic link is removed, not what it points to; a folder is checked for
+// emptiness before the preconditions, because RFC 9110 §13.2.1 has a server
+// ignore preconditions when it would refuse the request anyway.
+func (s *Server) serveDelete(w http1.ResponseWriter, r *http1.Request, name Name) {
+	if name.Rel == "." {
+		refuseRoot(w)
+		return
+	}
+	link, err := s.root.Lstat(name.Rel)
+	if err != nil {
+		http1.Error(w, s.deleteStatus(err))
+		return
+	}
+	info := link
+	if link.Mode()&fs.ModeSymlink != 0 {
+		if target, err := s.root.Stat(name.Rel); err == nil {
+			info = target
+		}
+	}
+	if name.Dir && !info.IsDir() {
+		http1.Error(w, http1.StatusNotFound)
+		return
+	}
+	if link.IsDir() {
+		empty, err := s.emptyFolder(name.Rel)
+		if err != nil {
+			http1.Error(w, s.deleteStatus(err))
+			return
+		}
+		if !empty {
+			http1.Error(w, http1.StatusConflict)
+			return
+		}
+	}
+	if status := preconditionStatus(r, info); status != 0 {
+		http1.Error(w, status)
+		return
+	}
+	if err := s.root.Remove(name.Rel); err != nil {
+		http1.Error(w, s.deleteStatus(err))
+		return
+	}
+	w.WriteHeader(http1.StatusNoContent)
+}
+
+// emptyFolder reports whether the folder rel holds no entry at all, hidden
+// ones and unfinished uploads included.
+func (s *Server) emptyFolder(rel string) (bool, error) {
+	d, err := s.root.Open(rel)
+	if err != nil {
+		return false, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(1)
+	if errors.Is(err, io.EOF) {
+		return true, nil
+	}
+	return len(names) == 0, err
+}
+
+// deleteStatus is fsStatus, except that a name running through a file
+// names nothing, so it is 404 rather than 409.
+func (s *Server) deleteStatus(err error) int {
+	if errors.Is(err, syscall.ENOTDIR) {
+		return http1.StatusNotFound
+	}
+	return s.fsStatus(err)
+}

@@ -1,0 +1,112 @@
+package fileserver
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+
+	"ferry/internal/http1"
+)
+
+// The write side (upload.go, delete.go) chooses its statuses here, in one
+// place, so that the same failure reads the same way for every method and no
+// error's text ever reaches a client.
+
+// rootMethods are the methods the served folder itself takes: it can be
+// listed, but neither replaced by a file nor deleted, whatever its state, so
+// writes to it get 405 rather than 409.
+var rootMethods = []string{"GET", "HEAD", "OPTIONS"}
+
+// fsStatus turns a filesystem error met while writing into a status:
+//   - a missing name: 404;
+//   - a name that is, or runs through, something of the wrong kind (a file
+//     where a folder is needed, a folder where a file is, a folder that is
+//     not empty): 409, the state of the resource conflicts with the request;
+//   - no space or quota left: 507 (RFC 4918 §11.5);
+//   - no permission, or a symbolic link leading out of the folder: 403;
+//   - anything else: 500.
+func (s *Server) fsStatus(err error) int {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return http1.StatusNotFound
+	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR),
+		errors.Is(err, syscall.EEXIST), errors.Is(err, syscall.ENOTEMPTY):
+		return http1.StatusConflict
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return http1.StatusInsufficientStorage
+	case errors.Is(err, fs.ErrPermission), s.escapes(err):
+		return http1.StatusForbidden
+	}
+	return http1.StatusInternalServerError
+}
+
+// escapes reports whether err is os.Root refusing a name that leads outside
+// the folder through a symbolic link.
+func (s *Server) escapes(err error) bool {
+	sentinel := pathEscapes(s.root)
+	return sentinel != nil && errors.Is(err, sentinel)
+}
+
+// pathEscapes is the error os.Root wraps when a name leads outside it. The
+// os package does not export it, and matching its text would break silently
+// if the wording changed, so it is taken, once, from a root itself: ".."
+// from the top always escapes. Every Root shares the one sentinel.
+func pathEscapes(root *os.Root) error {
+	escapeOnce.Do(func() {
+		_, err := root.Lstat("..")
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			escapeSentinel = pe.Err
+		}
+	})
+	return escapeSentinel
+}
+
+var (
+	escapeOnce     sync.Once
+	escapeSentinel error
+)
+
+// writeFailed answers a write that failed after it began reading the body.
+// The rest of the body, if any, is unread and may be large, so the
+// connection closes rather than drain it.
+func writeFailed(w http1.ResponseWriter, status int) {
+	w.Header().SetClose()
+	http1.Error(w, status)
+}
+
+// refuseRoot answers a write or delete aimed at the served folder itself.
+func refuseRoot(w http1.ResponseWriter) {
+	http1.MethodNotAllowed(w, rootMethods)
+}
+
+// joinRel joins a folder and a name the way os.Root expects, without the
+// "./" that path.Join would otherwise have to clean away.
+func joinRel(dir, name string) string {
+	if dir == "." {
+		return name
+	}
+	return dir + "/" + name
+}
+
+// parentOf is the folder part of a slash-separated name, "." at the top.
+func parentOf(rel string) string {
+	if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+		return rel[:i]
+	}
+	return "."
+}
+
+// preconditionStatus evaluates the conditional fields of a write or delete
+// against the target's current state (info is nil when there is none). It
+// returns 0 when the request may go on, else 412.
+func preconditionStatus(r *http1.Request, info fs.FileInfo) int {
+	st := preconditionState{}
+	if info != nil {
+		st = preconditionState{exists: true, etag: etagOf(info), modTime: info.ModTime()}
+	}
+	return checkPreconditions(r, st)
+}
