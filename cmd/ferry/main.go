@@ -1,0 +1,206 @@
+// Command ferry is an HTTP/1.1 server and two-way file server. This file is
+// flags, wiring and signals; everything else lives under internal/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"ferry/internal/fileserver"
+	"ferry/internal/handlers"
+	"ferry/internal/http1"
+	"ferry/internal/router"
+	"ferry/internal/server"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// options are the parsed command line.
+type options struct {
+	bind, port, dir string
+	files           fileserver.Options
+	quiet           bool
+	grace           time.Duration
+	cfg             server.Config
+}
+
+// defaultShutdownGrace is how long requests in flight may take to finish
+// after SIGINT or SIGTERM.
+const defaultShutdownGrace = 10 * time.Second
+
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	o := &options{cfg: server.DefaultConfig(nil)}
+	fs := flag.NewFlagSet("ferry", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: ferry [--bind ADDR] [--port N] [--directory DIR] [other flags] [PORT]\n\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.bind, "bind", "127.0.0.1", "address to listen on (0.0.0.0 or :: to expose)")
+	fs.StringVar(&o.port, "port", "4221", "TCP port; 0 picks a free one")
+	fs.StringVar(&o.dir, "directory", ".", "the folder served and written under /files/")
+	fs.BoolVar(&o.files.ReadOnly, "read-only", false, "refuse every write (405 with Allow)")
+	fs.Int64Var(&o.files.MaxUpload, "max-upload", 0, "largest request body accepted for a write, in bytes (0: no limit)")
+	fs.BoolVar(&o.files.ShowHidden, "show-hidden", false, "list dot files in folder listings")
+	fs.BoolVar(&o.quiet, "quiet", false, "no access log")
+	fs.DurationVar(&o.cfg.HeaderTimeout, "header-timeout", server.DefaultHeaderTimeout, "time a client has to send a request head, from its first byte")
+	fs.DurationVar(&o.cfg.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "time each read of a request body may wait")
+	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
+	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time each write to a client may take")
+	fs.IntVar(&o.cfg.MaxConns, "max-conns", server.DefaultMaxConns, "connections served at once; more wait in the listen backlog")
+	fs.DurationVar(&o.grace, "shutdown-grace", defaultShutdownGrace, "time requests in flight get to finish after SIGINT or SIGTERM")
+	fs.IntVar(&o.cfg.Limits.MaxTargetBytes, "max-target-bytes", http1.DefaultLimits.MaxTargetBytes, "longest request target (414 above)")
+	fs.IntVar(&o.cfg.Limits.MaxHeaderBytes, "max-header-bytes", http1.DefaultLimits.MaxHeaderBytes, "largest request head (431 above)")
+	fs.IntVar(&o.cfg.Limits.MaxHeaderFields, "max-header-fields", http1.DefaultLimits.MaxHeaderFields, "most header fields in a request (431 above)")
+	// A bare PORT may come before or after the flags, as python3 -m
+	// http.server takes it.
+	var bare []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		bare = append(bare, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	switch {
+	case len(bare) > 1:
+		return nil, usageError(fs, "more than one PORT argument")
+	case len(bare) == 1:
+		o.port = bare[0]
+	}
+	if n, err := strconv.Atoi(o.port); err != nil || n < 0 || n > 65535 {
+		return nil, usageError(fs, fmt.Sprintf("invalid port %q", o.port))
+	}
+	if o.cfg.MaxConns < 1 || o.cfg.Limits.MaxTargetBytes < 1 || o.cfg.Limits.MaxHeaderBytes < 1 || o.cfg.Limits.MaxHeaderFields < 1 {
+		return nil, usageError(fs, "limits must be positive")
+	}
+	return o, nil
+}
+
+func usageError(fs *flag.FlagSet, msg string) error {
+	fmt.Fprintf(fs.Output(), "ferry: %s\n", msg)
+	fs.Usage()
+	return flag.ErrHelp
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) && len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	dir, err := filepath.Abs(o.dir)
+	if err == nil {
+		var st os.FileInfo
+		if st, err = os.Stat(dir); err == nil && !st.IsDir() {
+			err = errors.New("not a folder")
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ferry: cannot serve %q: %v\n", o.dir, unwrapPath(err))
+		return 1
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		fmt.Fprintf(stderr, "ferry: cannot serve %q: %v\n", o.dir, unwrapPath(err))
+		return 1
+	}
+	defer root.Close()
+	if _, err := root.Stat("."); err != nil {
+		fmt.Fprintf(stderr, "ferry: cannot read %q: %v\n", o.dir, unwrapPath(err))
+		return 1
+	}
+
+	addr := net.JoinHostPort(o.bind, o.port)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "ferry: cannot listen on %s: %v\n", addr, unwrapNet(err))
+		return 1
+	}
+	if !o.quiet {
+		o.cfg.AccessLog = stdout
+	}
+	o.cfg.Handler = newHandler(root, o.files)
+	srv := server.New(o.cfg)
+	fmt.Fprintf(stderr, "ferry: serving %s on http://%s/\n", dir, ln.Addr())
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	select {
+	case err := <-served:
+		fmt.Fprintf(stderr, "ferry: %v\n", err)
+		return 1
+	case <-signals:
+	}
+	stopped := make(chan struct{})
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), o.grace)
+		defer cancel()
+		if srv.Shutdown(ctx) != nil {
+			fmt.Fprintf(stderr, "ferry: grace period over, closed connections still in flight\n")
+		}
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		return 0
+	case <-signals:
+		fmt.Fprintf(stderr, "ferry: second signal, exiting at once\n")
+		return 1
+	}
+}
+
+// newHandler wires the routes.
+func newHandler(root *os.Root, opts fileserver.Options) http1.Handler {
+	files := fileserver.New(root, opts)
+	rt := router.New()
+	rt.Handle("/", []string{"GET"}, http1.HandlerFunc(handlers.Root))
+	rt.Handle("/echo/", []string{"GET"}, http1.HandlerFunc(handlers.Echo))
+	rt.Handle("/user-agent", []string{"GET"}, http1.HandlerFunc(handlers.UserAgent))
+	rt.Handle("/files", files.Methods(), files)
+	rt.Handle(fileserver.Prefix, files.Methods(), files)
+	return rt
+}
+
+// unwrapPath drops the operation and path from an *os.PathError, which the
+// message already names.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// unwrapNet keeps the system's reason ("address already in use") of a
+// listen error.
+func unwrapNet(err error) error {
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		var se *os.SyscallError
+		if errors.As(oe.Err, &se) {
+			return se.Err
+		}
+		return oe.Err
+	}
+	return err
+}
