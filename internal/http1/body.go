@@ -27,7 +27,7 @@ func NewBody(rd *Reader) *Body { return &Body{rd: rd} }
 func (b *Body) Reset(req *Request, beforeRead interface{ SendContinue() error }) {
 	*b = Body{rd: b.rd, chunked: req.Chunked, remaining: max(req.ContentLength, 0), beforeRead: beforeRead}
 	b.done = !req.Chunked && req.ContentLength <= 0
-	if b.done {
+	if b.done || !req.ExpectContinue {
 		b.beforeRead = nil
 	}
 }
