@@ -25,7 +25,7 @@ func ParseHead(buf []byte, req *Request, lim *Limits) (int, error) {
 	}
 	n, err := parseRequestLine(buf[pos:], req, lim)
 	if err != nil {
-		return 0, err
+		return 0, tooLargeIfIncomplete(err, buf, lim)
 	}
 	pos += n
 	for {
@@ -34,7 +34,7 @@ func ParseHead(buf []byte, req *Request, lim *Limits) (int, error) {
 		}
 		line, next, err := nextLine(buf, pos)
 		if err != nil {
-			return 0, err
+			return 0, tooLargeIfIncomplete(err, buf, lim)
 		}
 		if next > lim.MaxHeaderBytes {
 			return 0, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "header section too large"}
@@ -56,6 +56,16 @@ func ParseHead(buf []byte, req *Request, lim *Limits) (int, error) {
 		return 0, err
 	}
 	return pos, nil
+}
+
+// tooLargeIfIncomplete turns ErrIncomplete into 431 once buf is longer
+// than a whole head may be: more bytes cannot make the head acceptable, and
+// a caller that keeps reading would buffer without bound.
+func tooLargeIfIncomplete(err error, buf []byte, lim *Limits) error {
+	if err == ErrIncomplete && len(buf) > lim.MaxHeaderBytes {
+		return &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "header section too large"}
+	}
+	return err
 }
 
 // nextLine returns the line starting at pos without its terminator, and the
@@ -141,6 +151,11 @@ func parseVersion(v []byte, req *Request) error {
 // origin-form, absolute-form or asterisk-form (RFC 9112 §3.2).
 func splitTarget(req *Request) error {
 	t := req.Target
+	// RFC 9112 §3.2: no form of request-target has a fragment; a '#'
+	// anywhere (path, query or authority) is refused, not split off.
+	if indexByte(t, '#') >= 0 {
+		return badRequest("fragment in request target")
+	}
 	switch {
 	case t[0] == '/':
 	case len(t) == 1 && t[0] == '*':
@@ -170,9 +185,6 @@ func splitTarget(req *Request) error {
 		req.Path, req.Query = t[:q], t[q+1:]
 	} else {
 		req.Path = t
-	}
-	if f := indexByte(req.Path, '#'); f >= 0 {
-		return badRequest("fragment in request target")
 	}
 	return nil
 }
