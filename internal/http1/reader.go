@@ -15,7 +15,9 @@ type Reader struct {
 	pooled  *[]byte // buf's pool handle, nil once buf has grown past the pooled size
 	r, w    int
 	timeout time.Duration
-	err     error
+	// deadline is the read deadline last set on conn.
+	deadline time.Time
+	err      error
 }
 
 // readBufferSize is the initial read buffer: a typical request head (curl's
@@ -32,6 +34,38 @@ func NewReader(conn net.Conn) *Reader {
 // means no limit. The server switches it between the idle, header and body
 // timeouts.
 func (rd *Reader) SetTimeout(d time.Duration) { rd.timeout = d }
+
+// SetDeadline sets an absolute read deadline (the zero time: none) in place
+// of the per-read timeout, as the header timeout needs.
+func (rd *Reader) SetDeadline(t time.Time) {
+	rd.timeout = 0
+	rd.conn.SetReadDeadline(t)
+	rd.deadline = t
+}
+
+// armTimeout moves the read deadline to timeout from now before a read.
+// Moving a deadline costs a timer update in the runtime, so a deadline that
+// would move later by less than deadlineSlack is left as it is: on a busy
+// keep-alive connection the deadline is then moved about once per slack
+// rather than for every request, at the price of a timeout up to one slack
+// shorter than configured.
+func (rd *Reader) armTimeout() {
+	if rd.timeout <= 0 {
+		return
+	}
+	t := time.Now().Add(rd.timeout)
+	if !rd.deadline.IsZero() && !t.Before(rd.deadline) && t.Sub(rd.deadline) < deadlineSlack(rd.timeout) {
+		return
+	}
+	rd.conn.SetReadDeadline(t)
+	rd.deadline = t
+}
+
+// deadlineSlack is how far a deadline may lag behind the one a timeout asks
+// for: a sixteenth of the timeout, and at most a second.
+func deadlineSlack(timeout time.Duration) time.Duration {
+	return min(timeout/16, time.Second)
+}
 
 // Buffered is the number of bytes read from the network and not yet consumed.
 func (rd *Reader) Buffered() int { return rd.w - rd.r }
@@ -73,9 +107,7 @@ func (rd *Reader) fill(max int) error {
 		}
 		rd.buf, rd.pooled = grown, nil
 	}
-	if rd.timeout > 0 {
-		rd.conn.SetReadDeadline(time.Now().Add(rd.timeout))
-	}
+	rd.armTimeout()
 	n, err := rd.conn.Read(rd.buf[rd.w:])
 	rd.w += n
 	if err != nil && n == 0 {
@@ -156,9 +188,7 @@ func (rd *Reader) Read(p []byte) (int, error) {
 			return 0, rd.err
 		}
 		if len(p) >= readBufferSize {
-			if rd.timeout > 0 {
-				rd.conn.SetReadDeadline(time.Now().Add(rd.timeout))
-			}
+			rd.armTimeout()
 			n, err := rd.conn.Read(p)
 			if err != nil && n == 0 {
 				rd.err = err

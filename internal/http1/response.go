@@ -64,6 +64,8 @@ type Response struct {
 	outPooled   *[]byte
 	err         error
 	sentAnyHead bool
+	// deadline is the write deadline last set on conn.
+	deadline time.Time
 }
 
 // maxBufferedBody is the largest body held back to compute its
@@ -379,10 +381,18 @@ func (w *Response) writeBuffers(bufs *net.Buffers) error {
 	return err
 }
 
+// armWriteDeadline moves the write deadline to writeTimeout from now, with
+// the same slack as the Reader's read deadline.
 func (w *Response) armWriteDeadline() {
-	if w.writeTimeout > 0 {
-		w.conn.SetWriteDeadline(time.Now().Add(w.writeTimeout))
+	if w.writeTimeout <= 0 {
+		return
 	}
+	t := time.Now().Add(w.writeTimeout)
+	if !w.deadline.IsZero() && !t.Before(w.deadline) && t.Sub(w.deadline) < deadlineSlack(w.writeTimeout) {
+		return
+	}
+	w.conn.SetWriteDeadline(t)
+	w.deadline = t
 }
 
 func (w *Response) fail(err error) {

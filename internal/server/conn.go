@@ -54,7 +54,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 //  1. Wait for its first byte under the idle timeout; an idle connection
 //     holds no buffers and is what Shutdown closes at once.
 //  2. Read and parse the head under the header timeout, counted from the
-//     first byte. A bad head is answered with its status and the connection
+//     first byte (a head that arrived whole needs no deadline). A bad head is answered with its status and the connection
 //     closes (a framing error leaves no way to find the next request).
 //  3. Run the handler, with the body readable under the per-read body
 //     timeout; the first body read sends "100 Continue" when asked for.
@@ -86,18 +86,19 @@ func (c *conn) serve() {
 				return
 			}
 		}
-		if cfg.HeaderTimeout > 0 {
-			c.nc.SetReadDeadline(time.Now().Add(cfg.HeaderTimeout))
+		start := time.Now()
+		if !c.rd.HeadBuffered() && cfg.HeaderTimeout > 0 {
+			c.rd.SetDeadline(start.Add(cfg.HeaderTimeout))
 		}
 		c.rd.SetTimeout(0)
-		start := time.Now()
 		if err := c.rd.ReadHead(&c.req, &cfg.Limits); err != nil {
 			c.refuse(err)
 			return
 		}
-		c.rd.SetTimeout(cfg.BodyTimeout)
-		if cfg.BodyTimeout <= 0 {
-			c.nc.SetReadDeadline(time.Time{})
+		if cfg.BodyTimeout > 0 {
+			c.rd.SetTimeout(cfg.BodyTimeout)
+		} else {
+			c.rd.SetDeadline(time.Time{})
 		}
 		c.body.Reset(&c.req, c.resp)
 		c.resp.Reset(&c.req)
