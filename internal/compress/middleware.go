@@ -1,0 +1,53 @@
+package compress
+
+import "ferry/internal/http1"
+
+// Options configure the middleware.
+type Options struct {
+	// CacheBytes bounds the memory kept for compressed files: zero means
+	// DefaultCacheBytes, a negative value turns the cache off.
+	CacheBytes int64
+}
+
+// Handler compresses the responses of the handler it wraps.
+type Handler struct {
+	next  http1.Handler
+	cache *cache
+}
+
+// Middleware returns a Handler compressing next's responses for clients
+// that accept it. Responses to requests without Accept-Encoding pass
+// untouched, at no cost: those clients cannot take a coding, and caches
+// learn of the negotiation from the Vary sent to the clients that can.
+// Only GET and HEAD are wrapped; other methods answer with statuses and
+// short bodies not worth compressing, and keep the handler's writer as is.
+func Middleware(next http1.Handler, opts Options) *Handler {
+	h := &Handler{next: next}
+	switch {
+	case opts.CacheBytes == 0:
+		h.cache = newCache(DefaultCacheBytes)
+	case opts.CacheBytes > 0:
+		h.cache = newCache(opts.CacheBytes)
+	}
+	return h
+}
+
+// ServeHTTP implements http1.Handler.
+func (h *Handler) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
+	if r.Method != "GET" && r.Method != "HEAD" || !r.Header.Has("Accept-Encoding") {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	coding, _ := Negotiate(&r.Header)
+	if coding != Identity {
+		unmarkIfNoneMatch(&r.Header, coding)
+	}
+	cw := writerPool.Get().(*writer)
+	cw.reset(w, r, coding, h.cache)
+	h.next.ServeHTTP(cw, r)
+	// An error here is the connection's: the underlying writer has
+	// recorded it and the server closes the connection.
+	cw.finish()
+	cw.release()
+	writerPool.Put(cw)
+}

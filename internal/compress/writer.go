@@ -1,0 +1,343 @@
+package compress
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+
+	"ferry/internal/http1"
+)
+
+// Life of a compressed write: the handler writes to a writer, which decides
+// once, at the handler's first Write or ReadFrom (or when it returns without
+// writing), what the response will be, from the status and the header the
+// handler set:
+//   - identity: the bytes go to the underlying ResponseWriter untouched (and
+//     ReadFrom to its ReadFrom, which keeps sendfile);
+//   - cached: the compressed form of this very file is in the cache; it is
+//     sent at once with its exact Content-Length, and the handler's bytes
+//     are counted and dropped without reading its file;
+//   - filling: a file small enough to cache is compressed well into memory,
+//     then sent with its Content-Length and stored for the next request;
+//   - streaming: anything else compressible is compressed fast, through a
+//     buffer, to the underlying writer, which sends Content-Length when the
+//     whole compressed body fits its 64 KiB, else chunked framing.
+type writer struct {
+	w      http1.ResponseWriter
+	req    *http1.Request
+	coding Coding
+	cache  *cache
+
+	status int
+	state  state
+	// declared is the identity length the handler declared, or -1.
+	declared int64
+	// written counts the identity bytes taken from the handler.
+	written int64
+
+	gz    *gzip.Writer
+	level int
+	bw    *bufio.Writer
+	fill  sink
+	key   []byte
+	// etag, etagOut and ctype describe the body being filled, to store it.
+	etag, etagOut, ctype string
+}
+
+type state uint8
+
+const (
+	undecided state = iota
+	identity
+	cached
+	filling
+	streaming
+)
+
+// Compression levels. Streams favour speed: they are compressed for every
+// request. Cached bodies are compressed once and sent many times, so a
+// better ratio pays for itself.
+const (
+	streamLevel = gzip.BestSpeed
+	cacheLevel  = 6
+)
+
+// streamBufferSize is the buffer between the gzip writer, which emits a few
+// hundred bytes at a time, and the response: each write past the response's
+// own 64 KiB becomes a chunk, and 32 KiB chunks keep framing overhead and
+// system calls low.
+const streamBufferSize = 32 << 10
+
+// copyBufferSize is the buffer ReadFrom reads the handler's source through
+// when it compresses.
+const copyBufferSize = 32 << 10
+
+var (
+	writerPool  = sync.Pool{New: func() any { return new(writer) }}
+	gzipPools   [gzip.BestCompression + 1]sync.Pool
+	bufioPool   = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, streamBufferSize) }}
+	copyBufPool = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+)
+
+// errBodyTooLong is returned when a handler writes more than the
+// Content-Length it declared, as the underlying writer would.
+var errBodyTooLong = errors.New("compress: body longer than the declared Content-Length")
+
+func getGzip(level int, dst io.Writer) *gzip.Writer {
+	if z, ok := gzipPools[level].Get().(*gzip.Writer); ok {
+		z.Reset(dst)
+		return z
+	}
+	z, err := gzip.NewWriterLevel(dst, level)
+	if err != nil {
+		panic(err) // the levels are constants known to be valid
+	}
+	return z
+}
+
+func (cw *writer) reset(w http1.ResponseWriter, r *http1.Request, c Coding, ch *cache) {
+	cw.w, cw.req, cw.coding, cw.cache = w, r, c, ch
+	cw.status, cw.state, cw.declared, cw.written = 0, undecided, -1, 0
+}
+
+// release returns the writer's pooled parts and forgets the request, so
+// that the pooled writer pins nothing.
+func (cw *writer) release() {
+	if cw.gz != nil {
+		cw.gz.Reset(io.Discard)
+		gzipPools[cw.level].Put(cw.gz)
+		cw.gz = nil
+	}
+	if cw.bw != nil {
+		cw.bw.Reset(nil)
+		bufioPool.Put(cw.bw)
+		cw.bw = nil
+	}
+	cw.w, cw.req, cw.cache, cw.fill.b = nil, nil, nil, nil
+	cw.etag, cw.etagOut, cw.ctype = "", "", ""
+}
+
+// Header implements http1.ResponseWriter.
+func (cw *writer) Header() *http1.ResponseHeader { return cw.w.Header() }
+
+// WriteHeader implements http1.ResponseWriter. The status is kept until
+// the decision, which depends on it.
+func (cw *writer) WriteHeader(status int) {
+	if cw.status == 0 {
+		cw.status = status
+	}
+}
+
+// Write implements http1.ResponseWriter.
+func (cw *writer) Write(p []byte) (int, error) {
+	if cw.state == undecided {
+		if err := cw.decide(false); err != nil {
+			return 0, err
+		}
+	}
+	switch cw.state {
+	case identity:
+		return cw.w.Write(p)
+	case cached:
+		cw.written += int64(len(p))
+		return len(p), nil
+	}
+	if cw.declared >= 0 && cw.written+int64(len(p)) > cw.declared {
+		return 0, errBodyTooLong
+	}
+	cw.written += int64(len(p))
+	return cw.gz.Write(p)
+}
+
+// ReadFrom copies src to the body. Uncompressed, it is the underlying
+// writer's ReadFrom, so a file still goes out by sendfile. When the cached
+// form was sent, src is not read at all: the handler is told the length it
+// declared was copied.
+func (cw *writer) ReadFrom(src io.Reader) (int64, error) {
+	if cw.state == undecided {
+		if err := cw.decide(false); err != nil {
+			return 0, err
+		}
+	}
+	switch cw.state {
+	case identity:
+		if rf, ok := cw.w.(io.ReaderFrom); ok {
+			return rf.ReadFrom(src)
+		}
+		return copyThrough(cw.w, src)
+	case cached:
+		n := max(cw.declared-cw.written, 0)
+		cw.written += n
+		return n, nil
+	}
+	return copyThrough(cw, src)
+}
+
+// copyThrough copies src to dst with a pooled buffer. It reads src itself
+// rather than calling io.Copy, which would hand an *os.File's WriteTo a
+// writer without ReadFrom and so allocate a buffer per call.
+func copyThrough(dst io.Writer, src io.Reader) (int64, error) {
+	bp := copyBufPool.Get().(*[]byte)
+	defer copyBufPool.Put(bp)
+	buf := *bp
+	var total int64
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			m, werr := dst.Write(buf[:n])
+			total += int64(m)
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
+// decide chooses how the response is sent, once. finishing is set when
+// the handler returned without writing a byte of body.
+func (cw *writer) decide(finishing bool) error {
+	cw.state = identity
+	if cw.status != 0 {
+		cw.w.WriteHeader(cw.status)
+	}
+	h := cw.w.Header()
+	ct := h.Get("Content-Type")
+	if !compressible(ct) || h.Get("Content-Encoding") != "" {
+		return nil
+	}
+	// The body depends on Accept-Encoding whether or not this one is
+	// compressed, and caches must know (RFC 9110 §12.5.5).
+	if v := h.Get("Vary"); !hasToken(v, "Accept-Encoding") && !hasToken(v, "*") {
+		h.Add("Vary", "Accept-Encoding")
+	}
+	if cw.coding == Identity {
+		return nil
+	}
+	switch cw.status {
+	case 0, http1.StatusOK:
+	case http1.StatusNotModified:
+		// A 304 carries the ETag the 200 would have had (RFC 9110 §15.4.5).
+		if etag := h.Get("ETag"); etag != "" {
+			h.Set("ETag", markETag(etag, cw.coding))
+		}
+		return nil
+	default:
+		// 206 and every other status go out as the handler wrote them:
+		// ranges are ranges of the identity body.
+		return nil
+	}
+	cw.declared = h.ContentLength()
+	if cw.declared == 0 || h.Get("Content-Range") != "" {
+		return nil
+	}
+	etag := h.Get("ETag")
+	if cw.cache != nil && cw.declared > 0 && cw.declared <= maxCachedFile && isStrongETag(etag) {
+		cw.key = append(append(cw.key[:0], byte(cw.coding)), cw.req.Path...)
+		if e := cw.cache.get(cw.key, etag, ct, cw.declared); e != nil {
+			cw.state = cached
+			cw.setCoded(h, e.etagOut)
+			h.SetContentLength(int64(len(e.data)))
+			_, err := cw.w.Write(e.data)
+			return err
+		}
+		if finishing {
+			// A HEAD answered without copying the body: there is nothing
+			// to compress, so the headers stay those of identity.
+			return nil
+		}
+		cw.state = filling
+		cw.etag, cw.etagOut, cw.ctype = etag, markETag(etag, cw.coding), ct
+		cw.setCoded(h, cw.etagOut)
+		cw.fill.b = make([]byte, 0, cw.declared/3+512)
+		cw.level, cw.gz = cacheLevel, getGzip(cacheLevel, &cw.fill)
+		return nil
+	}
+	if finishing {
+		return nil
+	}
+	cw.state = streaming
+	if etag != "" {
+		etag = markETag(etag, cw.coding)
+	}
+	cw.setCoded(h, etag)
+	cw.bw = bufioPool.Get().(*bufio.Writer)
+	cw.bw.Reset(cw.w)
+	cw.level, cw.gz = streamLevel, getGzip(streamLevel, cw.bw)
+	return nil
+}
+
+// setCoded turns the header into that of the compressed representation.
+// Its length is unknown until it is compressed, and ranges of it are not
+// served, so Content-Length and Accept-Ranges go.
+func (cw *writer) setCoded(h *http1.ResponseHeader, etag string) {
+	h.Set("Content-Encoding", cw.coding.String())
+	h.Del("Accept-Ranges")
+	h.SetContentLength(-1)
+	if etag != "" {
+		h.Set("ETag", etag)
+	}
+}
+
+// finish ends the compressed body after the handler returned. A body
+// shorter than the handler declared (a file that could not be read to its
+// end) is sent without the gzip trailer, so that the client's gzip reader
+// reports it truncated, as the connection closing would for identity.
+func (cw *writer) finish() error {
+	if cw.state == undecided {
+		return cw.decide(true)
+	}
+	complete := cw.declared < 0 || cw.written == cw.declared
+	switch cw.state {
+	case streaming:
+		if complete {
+			if err := cw.gz.Close(); err != nil {
+				return err
+			}
+		}
+		return cw.bw.Flush()
+	case filling:
+		if complete {
+			if err := cw.gz.Close(); err != nil {
+				return err
+			}
+		}
+		data := cw.fill.b
+		cw.fill.b = nil
+		if complete {
+			if cap(data)-len(data) > len(data)/4 {
+				// The size was guessed before compressing; keep only
+				// what the cache needs.
+				data = append([]byte(nil), data...)
+			}
+			cw.cache.put(&entry{
+				key:     string(cw.key),
+				etag:    cw.etag,
+				ctype:   cw.ctype,
+				srcLen:  cw.declared,
+				etagOut: cw.etagOut,
+				data:    data,
+			})
+		}
+		cw.w.Header().SetContentLength(int64(len(data)))
+		_, err := cw.w.Write(data)
+		return err
+	}
+	return nil
+}
+
+// sink collects compressed bytes in memory.
+type sink struct{ b []byte }
+
+func (s *sink) Write(p []byte) (int, error) {
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
