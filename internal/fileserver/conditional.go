@@ -1,6 +1,7 @@
 package fileserver
 
 import (
+	"strings"
 	"time"
 
 	"ferry/internal/http1"
@@ -97,16 +98,31 @@ func hasModTime(st preconditionState) bool {
 // one sent twice, or one that is not a date reports ok false: RFC 9110
 // §13.1.3 and §13.1.4 say to ignore such a field.
 func headerDate(r *http1.Request, name string) (t time.Time, ok bool) {
-	var v []byte
-	n := 0
-	for fv := range r.Header.Values(name) {
-		v = fv
-		n++
-	}
-	if n != 1 {
+	v, ok := singleField(r, name)
+	if !ok {
 		return time.Time{}, false
 	}
-	return parseHTTPDate(string(http1.TrimOWS(v)))
+	return parseHTTPDate(v)
+}
+
+// checkIfRange reports whether a Range may be honoured (RFC 9110 §13.1.5):
+// yes without If-Range; with it, only when its entity tag strongly matches
+// the current one, or its date is exactly the current Last-Modified. When
+// it fails the whole file is sent, which is what the client asked for: its
+// partial copy is stale.
+func checkIfRange(r *http1.Request, st preconditionState) bool {
+	if !r.Header.Has("If-Range") {
+		return true
+	}
+	v, ok := singleField(r, "If-Range")
+	if !ok || !st.exists {
+		return false
+	}
+	if strings.HasPrefix(v, "\"") || strings.HasPrefix(v, "W/") {
+		return etagStrongMatch(v, st.etag)
+	}
+	t, ok := parseHTTPDate(v)
+	return ok && hasModTime(st) && t.Equal(st.modTime.Truncate(time.Second))
 }
 
 // httpDateFormats are the forms of HTTP-date a recipient must accept (RFC

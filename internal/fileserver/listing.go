@@ -1,0 +1,223 @@
+package fileserver
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"html/template"
+	"net/url"
+	"os"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"ferry/internal/http1"
+)
+
+//go:embed listing.html
+var listingHTML string
+
+var listingTemplate = template.Must(template.New("listing").Parse(listingHTML))
+
+// entry is one line of a listing.
+type entry struct {
+	Name    string    `json:"name"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"modTime"`
+	IsDir   bool      `json:"isDir"`
+}
+
+// listingPage is what the HTML template sees.
+type listingPage struct {
+	Path    string // the folder's decoded path, "/files/a/b/"
+	Parent  bool   // a parent folder can be linked to
+	Sort    string
+	Order   string
+	Entries []listingRow
+}
+
+// listingRow is an entry made ready to print.
+type listingRow struct {
+	Name string // as on disk, with "/" after a folder's name
+	Href string // relative link, percent-encoded
+	Size string
+	Time string
+}
+
+// NextOrder is the order a column's header link asks for: clicking the
+// column the listing is sorted by reverses it.
+func (p listingPage) NextOrder(column string) string {
+	if p.Sort == column && p.Order == "asc" {
+		return "desc"
+	}
+	return "asc"
+}
+
+// serveListing answers GET or HEAD for a folder with its entries, as HTML
+// or, when Accept asks for it, as JSON. The body is rendered in full
+// first, so it goes out with Content-Length.
+func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.File, name Name) {
+	des, err := dir.ReadDir(-1)
+	if err != nil {
+		http1.Error(w, errorStatus(err))
+		return
+	}
+	entries := make([]entry, 0, len(des))
+	for _, de := range des {
+		n := de.Name()
+		if strings.HasPrefix(n, uploadTempPrefix) || (!s.opts.ShowHidden && strings.HasPrefix(n, ".")) {
+			continue
+		}
+		// Through the root, so a link is followed only when it stays
+		// inside; links that point out, or nowhere, are left out.
+		fi, err := s.root.Stat(path.Join(name.Rel, n))
+		if err != nil || !(fi.IsDir() || fi.Mode().IsRegular()) {
+			continue
+		}
+		e := entry{Name: n, ModTime: fi.ModTime().UTC().Truncate(time.Second), IsDir: fi.IsDir()}
+		if !e.IsDir {
+			e.Size = fi.Size()
+		}
+		entries = append(entries, e)
+	}
+	query, _ := url.ParseQuery(string(r.Query))
+	sortBy, order := query.Get("sort"), query.Get("order")
+	if sortBy != "size" && sortBy != "time" {
+		sortBy = "name"
+	}
+	if order != "desc" {
+		order = "asc"
+	}
+	sortEntries(entries, sortBy, order == "desc")
+
+	var body bytes.Buffer
+	h := w.Header()
+	h.Set("Vary", "Accept")
+	if acceptsJSON(r) {
+		h.Set("Content-Type", "application/json")
+		if err := json.NewEncoder(&body).Encode(entries); err != nil {
+			http1.Error(w, http1.StatusInternalServerError)
+			return
+		}
+	} else {
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		page := listingPage{Parent: name.Rel != ".", Sort: sortBy, Order: order, Path: Prefix}
+		if name.Rel != "." {
+			page.Path += name.Rel + "/"
+		}
+		page.Entries = make([]listingRow, len(entries))
+		for i, e := range entries {
+			row := listingRow{Name: e.Name, Href: "./" + url.PathEscape(e.Name), Size: "-", Time: e.ModTime.Format(time.DateTime)}
+			if e.IsDir {
+				row.Name += "/"
+				row.Href += "/"
+			} else {
+				row.Size = humanSize(e.Size)
+			}
+			page.Entries[i] = row
+		}
+		if err := listingTemplate.Execute(&body, page); err != nil {
+			http1.Error(w, http1.StatusInternalServerError)
+			return
+		}
+	}
+	h.SetContentLength(int64(body.Len()))
+	w.WriteHeader(http1.StatusOK)
+	if r.Method != "HEAD" {
+		w.Write(body.Bytes())
+	}
+}
+
+// sortEntries orders a listing by name, size or time, folders first as
+// file browsers do; ties go by name so the order is stable.
+func sortEntries(entries []entry, by string, desc bool) {
+	slices.SortFunc(entries, func(a, b entry) int {
+		if a.IsDir != b.IsDir {
+			if a.IsDir {
+				return -1
+			}
+			return 1
+		}
+		c := 0
+		switch by {
+		case "size":
+			c = cmpInt(a.Size, b.Size)
+		case "time":
+			c = a.ModTime.Compare(b.ModTime)
+		}
+		if c == 0 {
+			c = strings.Compare(a.Name, b.Name)
+		}
+		if desc {
+			c = -c
+		}
+		return c
+	})
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// acceptsJSON reports whether Accept prefers application/json to
+// text/html: it names application/json with a nonzero q-value no lower
+// than that of text/html. Browsers never list application/json, so they
+// get HTML.
+func acceptsJSON(r *http1.Request) bool {
+	jsonQ, htmlQ := -1.0, -1.0
+	for v := range r.Header.Values("Accept") {
+		for e := range http1.ListElements(v) {
+			mt, params, _ := strings.Cut(string(e), ";")
+			q := 1.0
+			for p := range strings.SplitSeq(params, ";") {
+				k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
+				if strings.EqualFold(k, "q") {
+					if f, err := strconv.ParseFloat(val, 64); err == nil {
+						q = f
+					}
+				}
+			}
+			switch mt = strings.ToLower(strings.TrimSpace(mt)); mt {
+			case "application/json":
+				jsonQ = max(jsonQ, q)
+			case "text/html":
+				htmlQ = max(htmlQ, q)
+			}
+		}
+	}
+	return jsonQ > 0 && jsonQ >= htmlQ
+}
+
+// escapePath percent-encodes a slash-separated name one segment at a time,
+// so that "/" stays a separator and every other byte that needs it is
+// encoded.
+func escapePath(rel string) string {
+	segs := strings.Split(rel, "/")
+	for i, s := range segs {
+		segs[i] = url.PathEscape(s)
+	}
+	return strings.Join(segs, "/")
+}
+
+// humanSize prints a size in binary units, as listings do.
+func humanSize(n int64) string {
+	if n < 1024 {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	units := "KMGTPE"
+	f := float64(n) / 1024
+	i := 0
+	for f >= 1024 && i < len(units)-1 {
+		f /= 1024
+		i++
+	}
+	return strconv.FormatFloat(f, 'f', 1, 64) + " " + units[i:i+1] + "iB"
+}

@@ -1,0 +1,336 @@
+package fileserver
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"fmt"
+	"html"
+	"io"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"ferry/internal/servertest"
+)
+
+// secretContent is the content of secret.txt, beside the served folder: no
+// request may ever get these bytes back.
+const secretContent = "TOP-SECRET-9f2c41"
+
+// startReadServer serves a fresh folder, filled with files (name → content), and
+// returns the server's address and the folder. secret.txt sits beside the
+// folder, outside it.
+func startReadServer(t *testing.T, opts Options, files map[string]string) (addr, dir string) {
+	t.Helper()
+	base := t.TempDir()
+	dir = filepath.Join(base, "served")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(base, "secret.txt"), []byte(secretContent), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range files {
+		putFile(t, filepath.Join(dir, filepath.FromSlash(name)), content)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	return servertest.Start(t, New(root, opts)), dir
+}
+
+func putFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fetch sends a request for target with extra header lines and reads the
+// response.
+func fetch(t *testing.T, addr, method, target string, header ...string) *servertest.Response {
+	t.Helper()
+	raw := method + " " + target + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+	for _, h := range header {
+		raw += h + "\r\n"
+	}
+	return servertest.Do(t, addr, raw+"\r\n")
+}
+
+func wantCode(t *testing.T, resp *servertest.Response, status int) {
+	t.Helper()
+	if resp.Status != status {
+		t.Fatalf("status %d, want %d (body %q)", resp.Status, status, resp.Body)
+	}
+}
+
+func TestServeFileHeaders(t *testing.T) {
+	addr, dir := startReadServer(t, Options{}, map[string]string{"hello.txt": "hello, world\n", "noext": "x", "a.HTML": "<p>"})
+	mtime := time.Date(2024, 5, 6, 7, 8, 9, 123456789, time.UTC)
+	if err := os.Chtimes(filepath.Join(dir, "hello.txt"), mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{"GET", "HEAD"} {
+		resp := fetch(t, addr, method, "/files/hello.txt")
+		wantCode(t, resp, 200)
+		want := map[string]string{
+			"Content-Type":   "text/plain; charset=utf-8",
+			"Content-Length": "13",
+			"Last-Modified":  "Mon, 06 May 2024 07:08:09 GMT",
+			"ETag":           fmt.Sprintf(`"%x-d"`, mtime.UnixNano()),
+			"Accept-Ranges":  "bytes",
+		}
+		for k, v := range want {
+			if got := resp.Get(k); got != v {
+				t.Errorf("%s: %s = %q, want %q", method, k, got, v)
+			}
+		}
+		wantBody := "hello, world\n"
+		if method == "HEAD" {
+			wantBody = ""
+		}
+		if string(resp.Body) != wantBody {
+			t.Errorf("%s: body %q, want %q", method, resp.Body, wantBody)
+		}
+	}
+	if got := fetch(t, addr, "GET", "/files/noext").Get("Content-Type"); got != "application/octet-stream" {
+		t.Errorf("no extension: Content-Type %q", got)
+	}
+	if got := fetch(t, addr, "GET", "/files/a.HTML").Get("Content-Type"); got != "text/html; charset=utf-8" {
+		t.Errorf("upper-case extension: Content-Type %q", got)
+	}
+}
+
+func TestContentType(t *testing.T) {
+	tests := map[string]string{
+		"a.png":        "image/png",
+		"a.css":        "text/css; charset=utf-8",
+		"a.js":         "text/javascript; charset=utf-8",
+		"a.json":       "application/json",
+		"a.svg":        "image/svg+xml",
+		"a.wasm":       "application/wasm",
+		"a.mp4":        "video/mp4",
+		"dir.d/noext":  "application/octet-stream",
+		"a.unknownxx":  "application/octet-stream",
+		"trailingdot.": "application/octet-stream",
+	}
+	for name, want := range tests {
+		if got := contentType(name); got != want {
+			t.Errorf("contentType(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestLargeFile sends a 64 MiB file of random bytes and compares its hash:
+// the body goes out by sendfile, and must arrive byte for byte.
+func TestLargeFile(t *testing.T) {
+	addr, dir := startReadServer(t, Options{}, nil)
+	const size = 64 << 20
+	f, err := os.Create(filepath.Join(dir, "big.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.New()
+	rng := rand.NewChaCha8([32]byte{1})
+	if _, err := io.CopyN(io.MultiWriter(f, sum), rng, size); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("%x", sum.Sum(nil))
+
+	c := servertest.Dial(t, addr)
+	c.SetDeadline(time.Now().Add(60 * time.Second))
+	io.WriteString(c, "GET /files/big.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	// Read the head by hand and stream the body into the hash, so the test
+	// itself does not hold 64 MiB.
+	length := int64(-1)
+	for {
+		line, err := br.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if line == "\r\n" {
+			break
+		}
+		if v, ok := strings.CutPrefix(line, "Content-Length: "); ok {
+			length, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	if length != size {
+		t.Fatalf("Content-Length %d, want %d", length, size)
+	}
+	got := sha256.New()
+	if _, err := io.CopyN(got, br, size); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%x", got.Sum(nil)) != want {
+		t.Fatal("body differs from the file")
+	}
+	// The connection is still usable after the body.
+	io.WriteString(c, "HEAD /files/big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	resp, err := servertest.ReadResponse(br, "HEAD")
+	if err != nil || resp.Status != 200 {
+		t.Fatalf("second request on the connection: %v %v", resp, err)
+	}
+}
+
+func TestFolderRedirect(t *testing.T) {
+	addr, _ := startReadServer(t, Options{}, map[string]string{"sub dir/é/x.txt": "x", "f.txt": "f"})
+	tests := []struct {
+		target, location string
+	}{
+		{"/files/sub%20dir", "/files/sub%20dir/"},
+		{"/files/sub%20dir/%C3%A9", "/files/sub%20dir/%C3%A9/"},
+		{"/files/sub%20dir?sort=size&order=desc", "/files/sub%20dir/?sort=size&order=desc"},
+		{"/files", "/files/"},
+	}
+	for _, tt := range tests {
+		resp := fetch(t, addr, "GET", tt.target)
+		wantCode(t, resp, 301)
+		if got := resp.Get("Location"); got != tt.location {
+			t.Errorf("%s: Location %q, want %q", tt.target, got, tt.location)
+		}
+	}
+	wantCode(t, fetch(t, addr, "GET", "/files/f.txt/"), 404)
+	wantCode(t, fetch(t, addr, "GET", "/files/f.txt/more"), 404)
+	wantCode(t, fetch(t, addr, "GET", "/files/missing.txt"), 404)
+}
+
+// TestNames fetches names with spaces, non-ASCII letters and reserved
+// characters through their percent-encoded form, and finds them by the
+// links of the listing.
+func TestNames(t *testing.T) {
+	names := []string{"with space.txt", "日本語.txt", "Ünïcödé/ß.txt", "a+b&c=d;e,f.txt", "100%.txt", "q?x#y.txt", "colon:name"}
+	files := map[string]string{}
+	for _, n := range names {
+		files[n] = "content of " + n
+	}
+	addr, _ := startReadServer(t, Options{}, files)
+	for _, n := range names {
+		resp := fetch(t, addr, "GET", Prefix+escapePath(n))
+		wantCode(t, resp, 200)
+		if string(resp.Body) != "content of "+n {
+			t.Errorf("%q: body %q", n, resp.Body)
+		}
+	}
+	// Every link of the listing, resolved as a browser would, leads back
+	// to the file (or the folder) of that name.
+	listing := string(fetch(t, addr, "GET", "/files/").Body)
+	base, _ := url.Parse("http://x/files/")
+	found := map[string]bool{}
+	for _, m := range hrefPattern.FindAllStringSubmatch(listing, -1) {
+		ref, err := url.Parse(html.UnescapeString(m[1]))
+		if err != nil {
+			t.Fatalf("link %q: %v", m[1], err)
+		}
+		u := base.ResolveReference(ref)
+		if ref.RawQuery != "" || u.Path == "/" {
+			continue // sort links and the parent link
+		}
+		name, _ := strings.CutPrefix(u.Path, Prefix)
+		found[name] = true
+		resp := fetch(t, addr, "GET", u.EscapedPath())
+		wantCode(t, resp, 200)
+		if !strings.HasSuffix(name, "/") && string(resp.Body) != "content of "+name {
+			t.Errorf("link %q: body %q", m[1], resp.Body)
+		}
+	}
+	for _, n := range names {
+		if first, _, dir := strings.Cut(n, "/"); dir && !found[first+"/"] || !dir && !found[n] {
+			t.Errorf("listing has no link to %q:\n%s", n, listing)
+		}
+	}
+}
+
+var hrefPattern = regexp.MustCompile(`href="([^"]*)"`)
+
+// TestTraversal tries to reach a file outside the served folder in every
+// way a path can be bent; the secret's bytes must never come back.
+func TestTraversal(t *testing.T) {
+	addr, dir := startReadServer(t, Options{}, map[string]string{"ok.txt": "ok", "sub/inner.txt": "inner"})
+	secretPath := filepath.Join(filepath.Dir(dir), "secret.txt")
+	if err := os.Symlink(secretPath, filepath.Join(dir, "abs-link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../secret.txt", filepath.Join(dir, "rel-link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("..", filepath.Join(dir, "sub", "up")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("../..", filepath.Join(dir, "sub", "upup")); err != nil {
+		t.Fatal(err)
+	}
+	targets := []string{
+		"/files/../secret.txt",
+		"/files/sub/../../secret.txt",
+		"/files/%2e%2e/secret.txt",
+		"/files/%2E%2E/secret.txt",
+		"/files/sub/%2e%2e/%2e%2e/secret.txt",
+		"/files/%2e%2e%2fsecret.txt",
+		"/files/%252e%252e/secret.txt",
+		"/files/..%5csecret.txt",
+		"/files/%5c..%5csecret.txt",
+		"/files/..\\secret.txt",
+		"/files/ok.txt%00/../../secret.txt",
+		"/files/%00",
+		"/files//" + strings.TrimPrefix(secretPath, "/"),
+		"/files/" + url.PathEscape(secretPath),
+		"/files/abs-link",
+		"/files/rel-link",
+		"/files/sub/upup/secret.txt",
+		"/files/sub/up/../secret.txt",
+		"/files/./../secret.txt",
+		"http://x/files/../secret.txt",
+	}
+	for _, target := range targets {
+		for _, method := range []string{"GET", "HEAD"} {
+			resp := fetch(t, addr, method, target)
+			if strings.Contains(string(resp.Body), secretContent) || resp.Status < 300 {
+				t.Errorf("%s %s: status %d, body %q", method, target, resp.Status, resp.Body)
+			}
+		}
+	}
+	// A link that stays inside is followed.
+	resp := fetch(t, addr, "GET", "/files/sub/up/ok.txt")
+	wantCode(t, resp, 200)
+	if string(resp.Body) != "ok" {
+		t.Errorf("link inside the folder: body %q", resp.Body)
+	}
+	// Links pointing out are not listed.
+	listing := string(fetch(t, addr, "GET", "/files/", "Accept: application/json").Body)
+	for _, n := range []string{"abs-link", "rel-link"} {
+		if strings.Contains(listing, n) {
+			t.Errorf("listing shows %s: %s", n, listing)
+		}
+	}
+}
+
+func TestErrorStatus(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads files whatever their mode")
+	}
+	addr, dir := startReadServer(t, Options{}, map[string]string{"locked.txt": "no"})
+	if err := os.Chmod(filepath.Join(dir, "locked.txt"), 0); err != nil {
+		t.Fatal(err)
+	}
+	resp := fetch(t, addr, "GET", "/files/locked.txt")
+	wantCode(t, resp, 403)
+	if string(resp.Body) != "403 Forbidden\n" {
+		t.Errorf("body %q leaks more than the status", resp.Body)
+	}
+}
