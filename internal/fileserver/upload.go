@@ -74,6 +74,9 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 		http1.Error(w, status)
 		return
 	}
+	// The request's byte slices point into the connection's read buffer,
+	// which reading the body may overwrite: keep what is needed after it.
+	location := string(r.Path)
 	info, status := s.store(r, name.Rel, old)
 	if status != 0 {
 		writeFailed(w, status)
@@ -86,7 +89,7 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 		w.WriteHeader(http1.StatusNoContent)
 		return
 	}
-	h.Set("Location", string(r.Path))
+	h.Set("Location", location)
 	w.WriteHeader(http1.StatusCreated)
 }
 

@@ -1,0 +1,405 @@
+package fileserver
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"ferry/internal/servertest"
+)
+
+func TestUploadOutcomes(t *testing.T) {
+	long := strings.Repeat("n", 300)
+	tests := []struct {
+		name   string
+		setup  func(t *testing.T, dir string)
+		raw    string
+		status int
+		// file and content: what the named file must hold afterwards;
+		// absent: a name that must not exist.
+		file, content string
+		absent        string
+		location      bool
+	}{
+		{name: "put_creates", raw: request("PUT", "/files/new.txt", "hello"),
+			status: 201, file: "new.txt", content: "hello", location: true},
+		{name: "put_replaces", setup: old("f.txt", "old content"), raw: request("PUT", "/files/f.txt", "new"),
+			status: 204, file: "f.txt", content: "new"},
+		{name: "post_creates", raw: request("POST", "/files/p.bin", "\x00\xff\r\n"),
+			status: 201, file: "p.bin", content: "\x00\xff\r\n", location: true},
+		{name: "post_replaces", setup: old("p.txt", "old"), raw: request("POST", "/files/p.txt", "newer"),
+			status: 201, file: "p.txt", content: "newer", location: true},
+		{name: "missing_parents", raw: request("PUT", "/files/a/b/c/d.txt", "deep"),
+			status: 201, file: "a/b/c/d.txt", content: "deep", location: true},
+		{name: "empty_body", raw: request("PUT", "/files/empty", ""),
+			status: 201, file: "empty", content: "", location: true},
+		{name: "chunked_with_trailer", raw: chunkedRequest("PUT", "/files/c.txt", "abc", "d", "efgh"),
+			status: 201, file: "c.txt", content: "abcdefgh", location: true},
+		{name: "encoded_utf8_name", raw: request("PUT", "/files/caf%C3%A9%20menu.txt", "x"),
+			status: 201, file: "café menu.txt", content: "x", location: true},
+		{name: "through_inner_link", setup: innerLink, raw: request("PUT", "/files/inner/x", "via link"),
+			status: 201, file: "real/x", content: "via link", location: true},
+		{name: "folder_slash", raw: request("PUT", "/files/sub/", "x"),
+			status: 409, absent: "sub"},
+		{name: "existing_folder", setup: old("sub/keep", "k"), raw: request("PUT", "/files/sub", "x"),
+			status: 409, file: "sub/keep", content: "k"},
+		{name: "parent_is_file", setup: old("f", "file"), raw: request("PUT", "/files/f/x", "x"),
+			status: 409, file: "f", content: "file"},
+		{name: "grandparent_is_file", setup: old("f", "file"), raw: request("POST", "/files/f/y/z", "x"),
+			status: 409, file: "f", content: "file"},
+		{name: "root", raw: request("PUT", "/files/", "x"), status: 405},
+		{name: "name_too_long", raw: request("PUT", "/files/"+long, "x"), status: 400},
+		{name: "temp_name", raw: request("PUT", "/files/"+uploadTempPrefix+"x", "x"),
+			status: 400, absent: uploadTempPrefix + "x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, dir := startFiles(t, Options{})
+			if tt.setup != nil {
+				tt.setup(t, dir)
+			}
+			resp := roundTrip(t, addr, tt.raw)
+			if resp.Status != tt.status {
+				t.Fatalf("status %d, want %d (body %q)", resp.Status, tt.status, resp.Body)
+			}
+			if tt.file != "" {
+				wantFile(t, dir, tt.file, tt.content)
+			}
+			if tt.absent != "" {
+				wantAbsent(t, dir, tt.absent)
+			}
+			switch {
+			case tt.status == 201 || tt.status == 204:
+				if got, want := resp.Get("ETag"), etagOnDisk(t, dir, tt.file); got != want {
+					t.Errorf("ETag %q, want %q", got, want)
+				}
+				if len(resp.Body) != 0 {
+					t.Errorf("body %q, want none", resp.Body)
+				}
+			case tt.status == 405:
+				if got := resp.Get("Allow"); got != "GET, HEAD, OPTIONS" {
+					t.Errorf("Allow %q", got)
+				}
+			}
+			target := strings.Fields(tt.raw)[1]
+			if got := resp.Get("Location"); tt.location && got != target {
+				t.Errorf("Location %q, want %q", got, target)
+			} else if !tt.location && got != "" {
+				t.Errorf("Location %q, want none", got)
+			}
+			wantNoTemp(t, dir)
+		})
+	}
+}
+
+// old is a setup writing name with content.
+func old(name, content string) func(*testing.T, string) {
+	return func(t *testing.T, dir string) { writeFile(t, dir, name, content) }
+}
+
+// innerLink makes "inner" a symbolic link to the folder "real", inside.
+func innerLink(t *testing.T, dir string) {
+	if err := os.Mkdir(filepath.Join(dir, "real"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("real", filepath.Join(dir, "inner")); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUploadLarge sends a few MiB of random bytes, framed by length and by
+// irregular chunks, and checks the stored file's SHA-256.
+func TestUploadLarge(t *testing.T) {
+	data := make([]byte, 3<<20+12345)
+	rand.Read(data)
+	want := sha256.Sum256(data)
+	var chunked strings.Builder
+	chunked.WriteString("PUT /files/big-chunked HTTP/1.1\r\nHost: ferry.test\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for rest, size := data, 1; len(rest) > 0; size = size*7%200003 + 1 {
+		n := min(size, len(rest))
+		fmt.Fprintf(&chunked, "%x\r\n%s\r\n", n, rest[:n])
+		rest = rest[n:]
+	}
+	chunked.WriteString("0\r\n\r\n")
+	tests := []struct{ name, file, raw string }{
+		{"content_length", "big", request("PUT", "/files/big", string(data))},
+		{"chunked", "big-chunked", chunked.String()},
+	}
+	addr, dir := startFiles(t, Options{})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if resp := roundTrip(t, addr, tt.raw); resp.Status != 201 {
+				t.Fatalf("status %d", resp.Status)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sha256.Sum256(got) != want {
+				t.Errorf("stored %d bytes with another SHA-256 than the %d sent", len(got), len(data))
+			}
+		})
+	}
+	wantNoTemp(t, dir)
+}
+
+// TestUploadExpectContinue checks that "100 Continue" is sent only when the
+// body will be read: a refusal decided from the head alone comes first.
+func TestUploadExpectContinue(t *testing.T) {
+	tests := []struct {
+		name   string
+		target string
+		fields []string
+		length int
+		status int
+	}{
+		{name: "accepted", target: "/files/f", length: 10, status: 204},
+		{name: "over_max_upload", target: "/files/f", length: 1001, status: 413},
+		{name: "precondition_failed", target: "/files/f", fields: []string{"If-None-Match: *"}, length: 10, status: 412},
+		{name: "folder", target: "/files/sub/", length: 10, status: 409},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, dir := startFiles(t, Options{MaxUpload: 1000})
+			writeFile(t, dir, "f", "old")
+			c := servertest.Dial(t, addr)
+			head := fmt.Sprintf("PUT %s HTTP/1.1\r\nHost: ferry.test\r\nExpect: 100-continue\r\n%sContent-Length: %d\r\n\r\n",
+				tt.target, fieldLines(tt.fields), tt.length)
+			send(t, c, head)
+			br := bufio.NewReader(c)
+			if tt.status == 204 {
+				line := make([]byte, len("HTTP/1.1 100 Continue\r\n\r\n"))
+				if _, err := io.ReadFull(br, line); err != nil || string(line) != "HTTP/1.1 100 Continue\r\n\r\n" {
+					t.Fatalf("read %q, %v; want 100 Continue", line, err)
+				}
+				send(t, c, strings.Repeat("b", tt.length))
+				if resp := readResponse(t, br, "PUT"); resp.Status != 204 {
+					t.Fatalf("status %d after the body", resp.Status)
+				}
+				wantFile(t, dir, "f", strings.Repeat("b", tt.length))
+				return
+			}
+			first, err := br.Peek(len("HTTP/1.1 100"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := fmt.Sprintf("HTTP/1.1 %d", tt.status); string(first) != want {
+				t.Fatalf("response starts %q, want %q and no 100 Continue before it", first, want)
+			}
+			resp := readResponse(t, br, "PUT")
+			if resp.Get("Connection") != "close" {
+				t.Errorf("Connection %q, want close: the unsent body was never read", resp.Get("Connection"))
+			}
+			servertest.ExpectEOF(t, c)
+			wantFile(t, dir, "f", "old")
+			wantNoTemp(t, dir)
+		})
+	}
+}
+
+func fieldLines(fields []string) string {
+	var b strings.Builder
+	for _, f := range fields {
+		b.WriteString(f + "\r\n")
+	}
+	return b.String()
+}
+
+// TestUploadRefused covers bodies that must not replace the file: over the
+// limit, cut short, badly framed. Each leaves the old content and no
+// temporary file, and closes the connection.
+func TestUploadRefused(t *testing.T) {
+	const limit = 1000
+	x := func(n int) string { return strings.Repeat("x", n) }
+	tests := []struct {
+		name   string
+		raw    string
+		status int
+		// halfClose ends the client's side after raw, as a client that
+		// stops sending does.
+		halfClose bool
+	}{
+		{name: "length_over_limit", raw: request("PUT", "/files/f", x(limit+1)), status: 413},
+		{name: "chunked_over_limit", raw: chunkedRequest("PUT", "/files/f", x(400), x(400), x(201)), status: 413},
+		{name: "post_chunked_over_limit", raw: chunkedRequest("POST", "/files/f", x(limit+1)), status: 413},
+		{name: "short_body", raw: "PUT /files/f HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: 100\r\n\r\n" + x(10),
+			status: 400, halfClose: true},
+		{name: "chunked_cut_short", raw: "PUT /files/f HTTP/1.1\r\nHost: ferry.test\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc",
+			status: 400, halfClose: true},
+		{name: "bad_chunk_size", raw: "PUT /files/f HTTP/1.1\r\nHost: ferry.test\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\n",
+			status: 400},
+		{name: "chunk_longer_than_size", raw: "PUT /files/f HTTP/1.1\r\nHost: ferry.test\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n",
+			status: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, dir := startFiles(t, Options{MaxUpload: limit})
+			writeFile(t, dir, "f", "old")
+			c := servertest.Dial(t, addr)
+			send(t, c, tt.raw)
+			if tt.halfClose {
+				if err := c.(interface{ CloseWrite() error }).CloseWrite(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			br := bufio.NewReader(c)
+			resp := readResponse(t, br, "PUT")
+			if resp.Status != tt.status {
+				t.Fatalf("status %d, want %d", resp.Status, tt.status)
+			}
+			if resp.Get("Connection") != "close" {
+				t.Errorf("Connection %q, want close", resp.Get("Connection"))
+			}
+			if want := fmt.Sprintf("%d %s\n", tt.status, statusWord(tt.status)); string(resp.Body) != want {
+				t.Errorf("body %q, want %q", resp.Body, want)
+			}
+			if n, err := br.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+				t.Errorf("after the response: %d bytes, %v; want end-of-file", n, err)
+			}
+			wantFile(t, dir, "f", "old")
+			wantNoTemp(t, dir)
+		})
+	}
+}
+
+func statusWord(code int) string {
+	return map[int]string{400: "Bad Request", 413: "Content Too Large"}[code]
+}
+
+// TestUploadInterrupted drops the connection in the middle of a body: the
+// old file stays and the temporary file goes.
+func TestUploadInterrupted(t *testing.T) {
+	for _, method := range []string{"PUT", "POST"} {
+		t.Run(method, func(t *testing.T) {
+			addr, dir := startFiles(t, Options{})
+			writeFile(t, dir, "d/f", "old")
+			c := servertest.Dial(t, addr)
+			send(t, c, fmt.Sprintf("%s /files/d/f HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: %d\r\n\r\n", method, 1<<20))
+			send(t, c, strings.Repeat("y", 256<<10))
+			waitFor(t, "the upload's temporary file", func() bool { return len(tempFiles(t, dir)) == 1 })
+			c.Close()
+			waitFor(t, "the temporary file to go", func() bool { return len(tempFiles(t, dir)) == 0 })
+			wantFile(t, dir, "d/f", "old")
+			// The server is still serving.
+			if resp := roundTrip(t, addr, request(method, "/files/d/f", "new")); resp.Status/100 != 2 {
+				t.Fatalf("upload after the interrupted one: %d", resp.Status)
+			}
+			wantFile(t, dir, "d/f", "new")
+		})
+	}
+}
+
+// TestUploadReadersSeeWholeFiles replaces a file again and again over one
+// keep-alive connection while readers open it: each read must see the whole
+// old content or the whole new one.
+func TestUploadReadersSeeWholeFiles(t *testing.T) {
+	const size = 256 << 10
+	const replacements = 24
+	addr, dir := startFiles(t, Options{})
+	contents := []string{strings.Repeat("a", size), strings.Repeat("b", size)}
+	writeFile(t, dir, "f", contents[0])
+
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				got, err := os.ReadFile(filepath.Join(dir, "f"))
+				if err != nil {
+					t.Errorf("read during replacement: %v", err)
+					return
+				}
+				if !slices.Contains(contents, string(got)) {
+					t.Errorf("read %d bytes starting %q: neither the old file nor the new", len(got), trim(string(got)))
+					return
+				}
+			}
+		})
+	}
+	c := servertest.Dial(t, addr)
+	br := bufio.NewReader(c)
+	for i := range replacements {
+		send(t, c, request("PUT", "/files/f", contents[(i+1)%2]))
+		if resp := readResponse(t, br, "PUT"); resp.Status != 204 {
+			t.Errorf("replacement %d: status %d", i, resp.Status)
+			break
+		}
+	}
+	close(done)
+	wg.Wait()
+	wantFile(t, dir, "f", contents[replacements%2])
+	wantNoTemp(t, dir)
+}
+
+// TestUploadKeepsMode checks that a replaced file keeps its permissions.
+func TestUploadKeepsMode(t *testing.T) {
+	addr, dir := startFiles(t, Options{})
+	p := filepath.Join(dir, "private")
+	if err := os.WriteFile(p, []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if resp := roundTrip(t, addr, request("PUT", "/files/private", "new")); resp.Status != 204 {
+		t.Fatalf("status %d", resp.Status)
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want -rw-------", fi.Mode().Perm())
+	}
+}
+
+// TestUploadLinkOut checks that no write reaches outside the folder through
+// a symbolic link that points out, and that the refusal names nothing.
+func TestUploadLinkOut(t *testing.T) {
+	addr, dir := startFiles(t, Options{})
+	outside := t.TempDir()
+	writeFile(t, outside, "secret", "secret")
+	if err := os.Symlink(outside, filepath.Join(dir, "out")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "secret"), filepath.Join(dir, "secret-link")); err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range []string{
+		request("PUT", "/files/out/x", "pwned"),
+		request("POST", "/files/out/new/deep", "pwned"),
+		request("PUT", "/files/out/secret", "pwned"),
+		request("PUT", "/files/secret-link", "pwned"),
+		chunkedRequest("PUT", "/files/out/chunked", "pwned"),
+		request("DELETE", "/files/out/secret", ""),
+	} {
+		resp := roundTrip(t, addr, raw)
+		if resp.Status != 403 {
+			t.Errorf("%s: status %d, want 403", strings.Fields(raw)[:2], resp.Status)
+		}
+		if bytes.Contains(resp.Body, []byte(outside)) || bytes.Contains(resp.Body, []byte("escape")) {
+			t.Errorf("%s: the body tells too much: %q", strings.Fields(raw)[:2], resp.Body)
+		}
+	}
+	entries, err := os.ReadDir(outside)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("outside folder now holds %d entries", len(entries))
+	}
+	wantFile(t, outside, "secret", "secret")
+	wantNoTemp(t, outside)
+	wantNoTemp(t, dir)
+}
