@@ -19,7 +19,7 @@ if ((${#need[@]})); then
 	apt-get install -y "${need[@]}" >/dev/null || { apt-get update >/dev/null && apt-get install -y "${need[@]}" >/dev/null; }
 fi
 
-tmp=$(mktemp -d /tmp/ferry-bench.XXXXXX)
+tmp=$(mktemp -d /tmp/loadbench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/bin"
 

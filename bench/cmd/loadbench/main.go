@@ -77,7 +77,7 @@ func main() {
 		fatal(fmt.Errorf("-bin is required (use bench/run.sh)"))
 	}
 	if e.work = *workDir; e.work == "" {
-		if e.work, err = os.MkdirTemp("", "ferry-bench-"); err != nil {
+		if e.work, err = os.MkdirTemp("", "loadbench-"); err != nil {
 			fatal(err)
 		}
 		defer os.RemoveAll(e.work)

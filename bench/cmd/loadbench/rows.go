@@ -25,12 +25,15 @@ type row struct {
 	path    string
 	conns   int
 	headers []string
-	script  string   // wrk Lua script (see scripts), "" for a plain GET
-	file    *fixture // the test file the row needs, if any
-	expect  expectation
-	vs      string // the baseline the issue sets the target against
-	nginxOK bool   // nginx serves this path too (it has "/" and /files/ only)
-	short   bool   // part of the -short selection
+	script  string // wrk Lua script (see scripts), "" for a plain GET
+	// transfer measures MB/s rather than requests/s: a few 100 MiB
+	// responses per run make a coarse count, bytes moved a fine one.
+	transfer bool
+	file     *fixture // the test file the row needs, if any
+	expect   expectation
+	vs       string // the baseline the issue sets the target against
+	nginxOK  bool   // nginx serves this path too (it has "/" and /files/ only)
+	short    bool   // part of the -short selection
 }
 
 // expectation is what one response must look like before a row is
@@ -75,12 +78,17 @@ func allRows() []*row {
 		conns int
 		short bool
 	}{{&fileEmpty, 50, false}, {&file1K, 50, true}, {&file64K, 50, false}, {&file1M, 50, true}, {&file100M, 4, false}} {
-		rows = append(rows, &row{
+		r := &row{
 			id:    "files-" + sizeName(f.fx.size),
 			label: fmt.Sprintf("GET /files/ %s, %d conn", sizeName(f.fx.size), f.conns),
 			kind:  wrkRow, method: "GET", path: "/files/" + f.fx.name, conns: f.conns, file: f.fx,
 			vs: kindNginx, nginxOK: true, expect: expectation{status: 200, size: f.fx.size}, short: f.short,
-		})
+			transfer: f.fx.size >= 100*mib,
+		}
+		if r.transfer {
+			r.label += " (MB/s)"
+		}
+		rows = append(rows, r)
 	}
 	rows = append(rows,
 		&row{id: "gzip-text64KiB", label: "GET /files/ 64 KiB text, gzip, 50 conn",

@@ -21,10 +21,10 @@ type result struct {
 }
 
 func (r *row) unit() string {
-	switch r.kind {
-	case downloadRow:
+	switch {
+	case r.kind == downloadRow || r.transfer:
 		return "MB/s"
-	case idleRow:
+	case r.kind == idleRow:
 		return "KiB/conn"
 	}
 	return "req/s"

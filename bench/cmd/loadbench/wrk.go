@@ -57,6 +57,7 @@ type sample struct {
 
 var (
 	reRPS      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	reTransfer = regexp.MustCompile(`Transfer/sec:\s+([0-9.]+)(B|KB|MB|GB|TB)`)
 	reP99      = regexp.MustCompile(`(?m)^\s+99(?:\.000)?%\s+([0-9.]+)(us|ms|s|m)\s*$`)
 	reRequests = regexp.MustCompile(`(\d+) requests in`)
 	reSockErr  = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
@@ -81,7 +82,7 @@ func runWrk(e *env, s *server, r *row, d time.Duration) (sample, error) {
 	if err := cmd.Run(); err != nil {
 		return sample{}, fmt.Errorf("wrk: %v: %s", err, out.String())
 	}
-	return parseWrk(out.String())
+	return parseWrk(out.String(), r.transfer)
 }
 
 // wrkDuration renders d the way wrk's option parser takes it (whole
@@ -93,13 +94,22 @@ func wrkDuration(d time.Duration) string {
 	return strconv.Itoa(int(max(d/time.Millisecond, 1))) + "ms"
 }
 
-func parseWrk(out string) (sample, error) {
+// parseWrk reads wrk's report: requests/s, or with transfer the bytes
+// moved per second in MB/s (wrk's own units are powers of 1024).
+func parseWrk(out string, transfer bool) (sample, error) {
 	var s sample
 	m := reRPS.FindStringSubmatch(out)
+	if transfer {
+		m = reTransfer.FindStringSubmatch(out)
+	}
 	if m == nil {
-		return s, fmt.Errorf("no Requests/sec in wrk output:\n%s", out)
+		return s, fmt.Errorf("no Requests/sec or Transfer/sec in wrk output:\n%s", out)
 	}
 	s.value, _ = strconv.ParseFloat(m[1], 64)
+	if transfer {
+		scale := map[string]float64{"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}[m[2]]
+		s.value *= scale / 1e6
+	}
 	if m := reP99.FindStringSubmatch(out); m != nil {
 		v, _ := strconv.ParseFloat(m[1], 64)
 		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second, "m": time.Minute}[m[2]]
