@@ -1,0 +1,82 @@
+package fileserver
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestDelete(t *testing.T) {
+	tests := []struct {
+		name   string
+		setup  func(t *testing.T, dir string)
+		target string
+		status int
+		// gone must no longer exist; kept must still exist.
+		gone, kept []string
+	}{
+		{name: "file", setup: old("f", "x"), target: "/files/f", status: 204, gone: []string{"f"}},
+		{name: "nested_file", setup: old("a/b/f", "x"), target: "/files/a/b/f", status: 204,
+			gone: []string{"a/b/f"}, kept: []string{"a/b"}},
+		{name: "absent", target: "/files/nothing", status: 404},
+		{name: "under_a_file", setup: old("f", "x"), target: "/files/f/x", status: 404, kept: []string{"f"}},
+		{name: "file_with_slash", setup: old("f", "x"), target: "/files/f/", status: 404, kept: []string{"f"}},
+		{name: "empty_folder", setup: folder("d"), target: "/files/d", status: 204, gone: []string{"d"}},
+		{name: "empty_folder_slash", setup: folder("d"), target: "/files/d/", status: 204, gone: []string{"d"}},
+		{name: "folder_with_file", setup: old("d/f", "x"), target: "/files/d/", status: 409, kept: []string{"d/f"}},
+		{name: "folder_with_hidden_file", setup: old("d/.h", "x"), target: "/files/d", status: 409, kept: []string{"d/.h"}},
+		{name: "link_to_folder", setup: linkTo("real/f", "real", "ln"), target: "/files/ln", status: 204,
+			gone: []string{"ln"}, kept: []string{"real/f"}},
+		{name: "link_to_file", setup: linkTo("real/f", "real/f", "ln"), target: "/files/ln", status: 204,
+			gone: []string{"ln"}, kept: []string{"real/f"}},
+		{name: "link_to_folder_slash", setup: linkTo("real/f", "real", "ln"), target: "/files/ln/", status: 204,
+			gone: []string{"ln"}, kept: []string{"real/f"}},
+		{name: "root", target: "/files/", status: 405},
+		{name: "root_no_slash", target: "/files", status: 405},
+		{name: "temp_name", setup: old(uploadTempPrefix+"x", "x"), target: "/files/" + uploadTempPrefix + "x",
+			status: 400, kept: []string{uploadTempPrefix + "x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, dir := startFiles(t, Options{})
+			if tt.setup != nil {
+				tt.setup(t, dir)
+			}
+			resp := roundTrip(t, addr, request("DELETE", tt.target, ""))
+			if resp.Status != tt.status {
+				t.Fatalf("status %d, want %d", resp.Status, tt.status)
+			}
+			if tt.status == 405 && resp.Get("Allow") != "GET, HEAD, OPTIONS" {
+				t.Errorf("Allow %q", resp.Get("Allow"))
+			}
+			for _, name := range tt.gone {
+				wantAbsent(t, dir, name)
+			}
+			for _, name := range tt.kept {
+				if _, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+					t.Errorf("%s should still be there: %v", name, err)
+				}
+			}
+		})
+	}
+}
+
+// folder is a setup making an empty folder.
+func folder(name string) func(*testing.T, string) {
+	return func(t *testing.T, dir string) {
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// linkTo is a setup writing the file file and making link a symbolic link
+// to target (relative to the folder).
+func linkTo(file, target, link string) func(*testing.T, string) {
+	return func(t *testing.T, dir string) {
+		writeFile(t, dir, file, "x")
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
