@@ -18,6 +18,9 @@ import (
 // emptiness before the preconditions, because RFC 9110 §13.2.1 has a server
 // ignore preconditions when it would refuse the request anyway.
 func (s *Server) serveDelete(w http1.ResponseWriter, r *http1.Request, name Name) {
+	if !s.writable(w) {
+		return
+	}
 	if name.Rel == "." {
 		refuseRoot(w)
 		return

@@ -46,6 +46,9 @@ const (
 //
 // Any failure removes the temporary file and leaves the target as it was.
 func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name) {
+	if !s.writable(w) {
+		return
+	}
 	if name.Rel == "." {
 		refuseRoot(w)
 		return

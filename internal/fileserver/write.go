@@ -82,6 +82,17 @@ func writeFailed(w http1.ResponseWriter, status int) {
 	http1.Error(w, status)
 }
 
+// writable answers 405 and reports false when the server is read-only. The
+// router already refuses writes then, from Methods; this keeps the handler
+// safe when it is mounted without one.
+func (s *Server) writable(w http1.ResponseWriter) bool {
+	if s.opts.ReadOnly {
+		http1.MethodNotAllowed(w, s.Methods())
+		return false
+	}
+	return true
+}
+
 // refuseRoot answers a write or delete aimed at the served folder itself.
 func refuseRoot(w http1.ResponseWriter) {
 	http1.MethodNotAllowed(w, rootMethods)

@@ -129,6 +129,29 @@ func TestMethods(t *testing.T) {
 	}
 }
 
+// TestReadOnly checks that a read-only server refuses every write itself,
+// even when no router stands in front of it, and changes nothing.
+func TestReadOnly(t *testing.T) {
+	addr, dir := startFiles(t, Options{ReadOnly: true})
+	writeFile(t, dir, "f", "old")
+	for _, raw := range []string{
+		request("PUT", "/files/f", "new"),
+		request("PUT", "/files/g", "new"),
+		request("POST", "/files/f", "new"),
+		chunkedRequest("POST", "/files/d/g", "new"),
+		request("DELETE", "/files/f", ""),
+	} {
+		resp := roundTrip(t, addr, raw)
+		if resp.Status != 405 || resp.Get("Allow") != "GET, HEAD, OPTIONS" {
+			t.Errorf("%s: %d with Allow %q, want 405 with GET, HEAD, OPTIONS",
+				strings.Fields(raw)[:2], resp.Status, resp.Get("Allow"))
+		}
+	}
+	wantFile(t, dir, "f", "old")
+	wantAbsent(t, dir, "g")
+	wantAbsent(t, dir, "d")
+}
+
 // TestFSStatus covers the error mapping for failures a test cannot cause
 // on a real disk (a full one, a failing one).
 func TestFSStatus(t *testing.T) {
