@@ -225,15 +225,20 @@ func tokenLen(b []byte) int {
 	return n
 }
 
-// quotedStringLen returns the length of the quoted-string at the start of b,
-// or -1 when it is not closed.
+// quotedStringLen returns the length of the quoted-string at the start of b
+// (RFC 9110 §5.6.4), or -1 when it is not closed or holds a control
+// character, which neither qdtext nor quoted-pair allows.
 func quotedStringLen(b []byte) int {
 	for i := 1; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
+		c := b[i]
+		if c == '\\' && i+1 < len(b) {
 			i++
-		case '"':
+			c = b[i]
+		} else if c == '"' {
 			return i + 1
+		}
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return -1
 		}
 	}
 	return -1
