@@ -91,16 +91,27 @@ func serveMultipart(w http1.ResponseWriter, f *os.File, ranges []httpRange, size
 	h.Set("Content-Type", "multipart/byteranges; boundary="+boundary)
 	h.SetContentLength(length)
 	w.WriteHeader(http1.StatusPartialContent)
+	// The writer's ReadFrom expects the rest of the whole body from one
+	// reader, so the parts are copied through a buffer of our own instead.
+	buf := make([]byte, multipartCopyBuffer)
 	for i, rg := range ranges {
 		if _, err := io.WriteString(w, heads[i]); err != nil {
 			return
 		}
-		if _, err := io.Copy(w, io.NewSectionReader(f, rg.start, rg.length)); err != nil {
+		if _, err := io.CopyBuffer(onlyWriter{w}, io.NewSectionReader(f, rg.start, rg.length), buf); err != nil {
 			return
 		}
 	}
 	io.WriteString(w, tail)
 }
+
+// multipartCopyBuffer is the buffer the parts of a multipart/byteranges
+// body are copied through: requests for several ranges are rare, so it is
+// allocated per response rather than pooled.
+const multipartCopyBuffer = 32 << 10
+
+// onlyWriter hides a writer's ReadFrom, so io.CopyBuffer uses the buffer.
+type onlyWriter struct{ io.Writer }
 
 // sendBody copies n bytes of f, from its current offset, to w. The
 // connection's own writer sends no more than the declared Content-Length,

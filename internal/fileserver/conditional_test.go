@@ -1,0 +1,152 @@
+package fileserver
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"ferry/internal/http1"
+)
+
+// TestConditionalRequests asks for a file under every conditional field
+// and their combinations, in the order RFC 9110 §13.2.2 evaluates them.
+func TestConditionalRequests(t *testing.T) {
+	addr, dir := startReadServer(t, Options{}, map[string]string{"c.txt": "conditional"})
+	mtime := time.Date(2025, 1, 2, 3, 4, 5, 600000000, time.UTC)
+	if err := os.Chtimes(filepath.Join(dir, "c.txt"), mtime, mtime); err != nil {
+		t.Fatal(err)
+	}
+	head := fetch(t, addr, "HEAD", "/files/c.txt")
+	etag, lastMod := head.Get("ETag"), head.Get("Last-Modified")
+	const (
+		before = "Thu, 02 Jan 2025 03:04:04 GMT"
+		after  = "Thu, 02 Jan 2025 03:04:06 GMT"
+	)
+	tests := []struct {
+		name   string
+		method string
+		header []string
+		status int
+	}{
+		{"none", "GET", nil, 200},
+		{"if_none_match_same", "GET", []string{"If-None-Match: " + etag}, 304},
+		{"if_none_match_head", "HEAD", []string{"If-None-Match: " + etag}, 304},
+		{"if_none_match_weak", "GET", []string{"If-None-Match: W/" + etag}, 304},
+		{"if_none_match_list", "GET", []string{`If-None-Match: "a", ` + etag + `, "b"`}, 304},
+		{"if_none_match_two_fields", "GET", []string{`If-None-Match: "a"`, "If-None-Match: " + etag}, 304},
+		{"if_none_match_star", "GET", []string{"If-None-Match: *"}, 304},
+		{"if_none_match_other", "GET", []string{`If-None-Match: "other"`}, 200},
+		{"if_none_match_unquoted", "GET", []string{"If-None-Match: " + etag[1:len(etag)-1]}, 200},
+		{"if_modified_since_same", "GET", []string{"If-Modified-Since: " + lastMod}, 304},
+		{"if_modified_since_after", "GET", []string{"If-Modified-Since: " + after}, 304},
+		{"if_modified_since_before", "GET", []string{"If-Modified-Since: " + before}, 200},
+		{"if_modified_since_rfc850", "GET", []string{"If-Modified-Since: Thursday, 02-Jan-25 03:04:05 GMT"}, 304},
+		{"if_modified_since_asctime", "GET", []string{"If-Modified-Since: Thu Jan  2 03:04:05 2025"}, 304},
+		{"if_modified_since_invalid", "GET", []string{"If-Modified-Since: yesterday"}, 200},
+		{"if_modified_since_twice", "GET", []string{"If-Modified-Since: " + lastMod, "If-Modified-Since: " + lastMod}, 200},
+		// If-None-Match takes precedence: If-Modified-Since is not looked at.
+		{"inm_fails_ims_would_pass", "GET", []string{`If-None-Match: "other"`, "If-Modified-Since: " + after}, 200},
+		{"if_match_same", "GET", []string{"If-Match: " + etag}, 200},
+		{"if_match_star", "GET", []string{"If-Match: *"}, 200},
+		{"if_match_list", "GET", []string{`If-Match: "x", ` + etag}, 200},
+		{"if_match_other", "GET", []string{`If-Match: "other"`}, 412},
+		{"if_match_weak", "GET", []string{"If-Match: W/" + etag}, 412},
+		{"if_unmodified_since_same", "GET", []string{"If-Unmodified-Since: " + lastMod}, 200},
+		{"if_unmodified_since_before", "GET", []string{"If-Unmodified-Since: " + before}, 412},
+		{"if_unmodified_since_invalid", "GET", []string{"If-Unmodified-Since: soon"}, 200},
+		// If-Match takes precedence over If-Unmodified-Since.
+		{"if_match_passes_ius_ignored", "GET", []string{"If-Match: " + etag, "If-Unmodified-Since: " + before}, 200},
+		// 412 comes before 304.
+		{"if_match_fails_before_inm", "GET", []string{`If-Match: "other"`, "If-None-Match: " + etag}, 412},
+		{"if_match_passes_then_inm", "GET", []string{"If-Match: " + etag, "If-None-Match: " + etag}, 304},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp := fetch(t, addr, tt.method, "/files/c.txt", tt.header...)
+			wantCode(t, resp, tt.status)
+			switch tt.status {
+			case 304:
+				if len(resp.Body) != 0 || resp.Get("ETag") != etag || resp.Get("Last-Modified") != lastMod {
+					t.Errorf("304: ETag %q, Last-Modified %q, body %q", resp.Get("ETag"), resp.Get("Last-Modified"), resp.Body)
+				}
+				if resp.Get("Content-Length") != "" || resp.Get("Transfer-Encoding") != "" {
+					t.Errorf("304 with framing: %v", resp.Header)
+				}
+			case 200:
+				if tt.method == "GET" && string(resp.Body) != "conditional" {
+					t.Errorf("body %q", resp.Body)
+				}
+			}
+		})
+	}
+}
+
+// TestCheckPreconditionsWrites evaluates the conditions as the write side
+// calls them: for methods other than GET and HEAD, and for targets that
+// may not exist.
+func TestCheckPreconditionsWrites(t *testing.T) {
+	mtime := time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
+	existing := preconditionState{exists: true, etag: `"abc-1"`, modTime: mtime}
+	absent := preconditionState{}
+	tests := []struct {
+		name   string
+		method string
+		header string
+		st     preconditionState
+		status int
+	}{
+		{"put_no_conditions", "PUT", "", absent, 0},
+		{"put_if_match_star_absent", "PUT", "If-Match: *", absent, 412},
+		{"put_if_match_star_exists", "PUT", "If-Match: *", existing, 0},
+		{"put_if_match_tag_absent", "PUT", `If-Match: "abc-1"`, absent, 412},
+		{"put_if_match_same", "PUT", `If-Match: "abc-1"`, existing, 0},
+		{"put_if_match_changed", "PUT", `If-Match: "abc-0"`, existing, 412},
+		{"put_if_none_match_star_absent", "PUT", "If-None-Match: *", absent, 0},
+		{"put_if_none_match_star_exists", "PUT", "If-None-Match: *", existing, 412},
+		{"delete_if_none_match_same", "DELETE", `If-None-Match: "abc-1"`, existing, 412},
+		{"post_if_unmodified_since_older", "POST", "If-Unmodified-Since: Thu, 02 Jan 2025 03:04:04 GMT", existing, 412},
+		{"post_if_unmodified_since_same", "POST", "If-Unmodified-Since: Thu, 02 Jan 2025 03:04:05 GMT", existing, 0},
+		{"put_if_unmodified_since_absent", "PUT", "If-Unmodified-Since: Thu, 02 Jan 2025 03:04:05 GMT", absent, 0},
+		{"put_if_modified_since_ignored", "PUT", "If-Modified-Since: Thu, 02 Jan 2025 03:04:05 GMT", existing, 0},
+		{"get_if_none_match_star_absent", "GET", "If-None-Match: *", absent, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := tt.method + " /files/x HTTP/1.1\r\nHost: x\r\n"
+			if tt.header != "" {
+				raw += tt.header + "\r\n"
+			}
+			var r http1.Request
+			if _, err := http1.ParseHead([]byte(raw+"\r\n"), &r, &http1.DefaultLimits); err != nil {
+				t.Fatal(err)
+			}
+			if got := checkPreconditions(&r, tt.st); got != tt.status {
+				t.Errorf("checkPreconditions = %d, want %d", got, tt.status)
+			}
+		})
+	}
+}
+
+func TestETagCompare(t *testing.T) {
+	tests := []struct {
+		a, b         string
+		strong, weak bool
+	}{
+		{`"x"`, `"x"`, true, true},
+		{`W/"x"`, `"x"`, false, true},
+		{`W/"x"`, `W/"x"`, false, true},
+		{`"x"`, `"y"`, false, false},
+		{`x`, `x`, false, false},
+		{`""`, `""`, true, true},
+		{`"a"b"`, `"a"b"`, false, false},
+	}
+	for _, tt := range tests {
+		if got := etagStrongMatch(tt.a, tt.b); got != tt.strong {
+			t.Errorf("strong(%s, %s) = %v", tt.a, tt.b, got)
+		}
+		if got := etagWeakMatch(tt.a, tt.b); got != tt.weak {
+			t.Errorf("weak(%s, %s) = %v", tt.a, tt.b, got)
+		}
+	}
+}
