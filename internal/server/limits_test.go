@@ -1,0 +1,331 @@
+package server_test
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"ferry/internal/server"
+	"ferry/internal/servertest"
+)
+
+// shortTimeouts is a configuration whose timeouts end within a test, far
+// shorter than servertest.Timeout, which bounds every read the tests make.
+func shortTimeouts() server.Config {
+	cfg := server.DefaultConfig(newTestHandler())
+	cfg.HeaderTimeout = 300 * time.Millisecond
+	cfg.BodyTimeout = 300 * time.Millisecond
+	cfg.IdleTimeout = 300 * time.Millisecond
+	return cfg
+}
+
+// trickle writes one byte of s at a time, every interval, until s ends,
+// a write fails or stop is closed.
+func trickle(c net.Conn, s string, interval time.Duration, stop <-chan struct{}) {
+	for i := range len(s) {
+		select {
+		case <-stop:
+			return
+		case <-time.After(interval):
+		}
+		if _, err := c.Write([]byte{s[i]}); err != nil {
+			return
+		}
+	}
+}
+
+// TestHeaderTimeout: a client trickling its head (slowloris) is answered
+// 408 and closed, however steadily it trickles.
+func TestHeaderTimeout(t *testing.T) {
+	addr := servertest.StartConfig(t, shortTimeouts())
+	cl := dial(t, addr)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		trickle(cl.c, "GET / HTTP/1.1\r\nHost: x\r\n"+strings.Repeat("X-Slow: 1\r\n", 1000), 20*time.Millisecond, stop)
+	}()
+	// Stop trickling once the answer starts, so that the server's close
+	// meets no unread input (which would turn it into a reset).
+	_, err := cl.br.Peek(1)
+	close(stop)
+	<-done
+	if err != nil {
+		t.Fatalf("no answer to a trickled head: %v", err)
+	}
+	resp := cl.read("GET")
+	if resp.Status != 408 {
+		t.Fatalf("status %d, want 408", resp.Status)
+	}
+	checkFraming(t, resp, true)
+	cl.expectEOF()
+}
+
+// TestHeaderTimeoutSilent: a client that connects and sends one byte
+// then nothing is closed too.
+func TestHeaderTimeoutSilent(t *testing.T) {
+	addr := servertest.StartConfig(t, shortTimeouts())
+	cl := dial(t, addr)
+	cl.send("G")
+	resp := cl.read("GET")
+	if resp.Status != 408 {
+		t.Fatalf("status %d, want 408", resp.Status)
+	}
+	cl.expectEOF()
+}
+
+// TestIdleTimeout: a keep-alive connection with no next request is closed
+// without a word.
+func TestIdleTimeout(t *testing.T) {
+	addr := servertest.StartConfig(t, shortTimeouts())
+	cl := dial(t, addr)
+	cl.expectUsable()
+	cl.expectEOF()
+
+	// A connection that never sends anything is idle from the start.
+	dial(t, addr).expectEOF()
+}
+
+// TestBodyTimeout: an upload that stalls is cut off.
+func TestBodyTimeout(t *testing.T) {
+	addr := servertest.StartConfig(t, shortTimeouts())
+	cl := dial(t, addr)
+	resp := cl.do("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten b")
+	if resp.Status != 408 {
+		t.Fatalf("status %d, want 408", resp.Status)
+	}
+	checkFraming(t, resp, true)
+	cl.expectEOF()
+
+	// Chunked, stalled inside a chunk-size line.
+	cl = dial(t, addr)
+	resp = cl.do("POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1")
+	if resp.Status != 408 {
+		t.Fatalf("chunked: status %d, want 408", resp.Status)
+	}
+	cl.expectEOF()
+}
+
+// TestBodyTimeoutPerRead: the body timeout bounds each read, not the whole
+// upload, so a slow but moving upload that takes longer than the timeout
+// is received whole.
+func TestBodyTimeoutPerRead(t *testing.T) {
+	t.Parallel()
+	cfg := server.DefaultConfig(newTestHandler())
+	cfg.BodyTimeout = time.Second
+	addr := servertest.StartConfig(t, cfg)
+	cl := dial(t, addr)
+	body := strings.Repeat("s", 20)
+	cl.send(fmt.Sprintf("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(body)))
+	trickle(cl.c, body, 100*time.Millisecond, nil)
+	resp := cl.read("POST")
+	if resp.Status != 200 || string(resp.Body) != body {
+		t.Fatalf("%d %q", resp.Status, resp.Body)
+	}
+	cl.expectUsable()
+}
+
+// TestMaxConns: past the bound, a new client waits in the backlog until a
+// served one leaves; the served ones are unaffected.
+func TestMaxConns(t *testing.T) {
+	cfg := server.DefaultConfig(newTestHandler())
+	cfg.MaxConns = 2
+	addr := servertest.StartConfig(t, cfg)
+	first, second := dial(t, addr), dial(t, addr)
+	first.expectUsable()
+	second.expectUsable()
+
+	third := dial(t, addr)
+	third.send("GET /echo/third HTTP/1.1\r\nHost: x\r\n\r\n")
+	third.c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if b, err := third.br.Peek(1); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("a third client was answered past MaxConns 2: %q, %v", b, err)
+	}
+	first.expectUsable()
+	second.expectUsable()
+
+	first.c.Close()
+	third.c.SetReadDeadline(time.Now().Add(servertest.Timeout))
+	if resp := third.read("GET"); resp.Status != 200 || string(resp.Body) != "third" {
+		t.Fatalf("third client: %d %q", resp.Status, resp.Body)
+	}
+	second.expectUsable()
+	third.expectUsable()
+}
+
+// raiseFileLimit lifts the soft limit on open files to at least n, or
+// skips the test when the hard limit does not allow it.
+func raiseFileLimit(t *testing.T, n uint64) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Skipf("getrlimit: %v", err)
+	}
+	if lim.Cur >= n {
+		return
+	}
+	if lim.Max < n {
+		t.Skipf("open file limit %d is below %d", lim.Max, n)
+	}
+	lim.Cur = n
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Skipf("setrlimit: %v", err)
+	}
+}
+
+// TestThousandConnections holds 1,000 keep-alive connections open at
+// once, each making a request before all are open and one after.
+func TestThousandConnections(t *testing.T) {
+	const n = 1000
+	raiseFileLimit(t, 2*n+200)
+	addr := start(t)
+	var opened, finished sync.WaitGroup
+	allOpen := make(chan struct{})
+	errs := make(chan error, n)
+	opened.Add(n)
+	finished.Add(n)
+	for i := range n {
+		go func() {
+			defer finished.Done()
+			err := twoRequests(addr, i, opened.Done, allOpen)
+			if err != nil {
+				errs <- fmt.Errorf("client %d: %w", i, err)
+			}
+		}()
+	}
+	opened.Wait()
+	close(allOpen)
+	finished.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// twoRequests makes one request, reports it with opened (whether it
+// succeeded or not), waits for allOpen, and makes a second on the same
+// connection.
+func twoRequests(addr string, i int, opened func(), allOpen <-chan struct{}) error {
+	once := sync.OnceFunc(opened)
+	defer once()
+	c, err := net.DialTimeout("tcp", addr, 2*servertest.Timeout)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(3 * servertest.Timeout))
+	br := bufio.NewReader(c)
+	for round := range 2 {
+		fmt.Fprintf(c, "GET /echo/%d-%d HTTP/1.1\r\nHost: x\r\n\r\n", i, round)
+		resp, err := servertest.ReadResponse(br, "GET")
+		if err != nil {
+			return err
+		}
+		if want := fmt.Sprintf("%d-%d", i, round); resp.Status != 200 || string(resp.Body) != want {
+			return fmt.Errorf("%d %q, want 200 %q", resp.Status, resp.Body, want)
+		}
+		if round == 0 {
+			once()
+			<-allOpen
+		}
+	}
+	return nil
+}
+
+// badHeads are malformed requests of every kind the parser refuses.
+var badHeads = []string{
+	"\x00\x00\x00\x00\r\n\r\n",
+	"GET\r\n\r\n",
+	"GET /\r\n\r\n",
+	"GET / HTTP/1.1 extra\r\nHost: x\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost x\r\n\r\n",
+	"GET / HTTP/1.1\r\n: empty\r\nHost: x\r\n\r\n",
+	"GET / HTTP/1.1\r\nHo\x7fst: x\r\n\r\n",
+	"G\x80T / HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET /\x80 HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET /\x00 HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n",
+	"GET / HTTP/1.1\r\n\tHost: x\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+	"POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nq\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+	"GET / HTTP/9.9\r\nHost: x\r\n\r\n",
+	"GET / HTTP/1.\r\nHost: x\r\n\r\n",
+	"GET foo HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET http:/// HTTP/1.1\r\nHost: x\r\n\r\n",
+	"\r\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\n\r\n",
+	"GET /" + strings.Repeat("x", 10000) + " HTTP/1.1\r\nHost: x\r\n\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\n" + manyFields(200) + "\r\n",
+	"GET / HTTP/1.1\r\nHost: x\r\nX: " + strings.Repeat("y", 80000) + "\r\n\r\n",
+}
+
+// TestGarbage sends 200 malformed requests (the bad heads, then random
+// bytes), each on its own connection, half-closing it; the server answers
+// with an error status or nothing, and closes. After each, a valid request
+// on a new connection is served.
+func TestGarbage(t *testing.T) {
+	addr := start(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 200 {
+		var raw string
+		if i < len(badHeads) {
+			raw = badHeads[i]
+		} else {
+			b := make([]byte, 1+rng.IntN(2000))
+			for j := range b {
+				b[j] = byte(rng.UintN(256))
+			}
+			if i%2 == 0 {
+				// Half of them start like a request.
+				copy(b, "GET / HTTP/1.1\r\n")
+			}
+			raw = string(b)
+		}
+		got := servertest.Exchange(t, addr, raw)
+		if got != "" && !strings.HasPrefix(got, "HTTP/1.1 4") && !strings.HasPrefix(got, "HTTP/1.1 5") {
+			t.Fatalf("garbage %d %q: answered %q", i, firstLine(raw), firstLine(got))
+		}
+		if i < len(badHeads) && got == "" {
+			t.Errorf("bad head %d %q: no answer", i, firstLine(raw))
+		}
+		if got != "" && !strings.Contains(got, "\r\nConnection: close\r\n") {
+			t.Errorf("garbage %d: the answer does not say the connection closes: %q", i, got)
+		}
+		resp := dial(t, addr).do(fmt.Sprintf("GET /echo/after-%d HTTP/1.1\r\nHost: x\r\n\r\n", i))
+		if resp.Status != 200 || string(resp.Body) != fmt.Sprintf("after-%d", i) {
+			t.Fatalf("after garbage %d: %d %q", i, resp.Status, resp.Body)
+		}
+	}
+}
+
+// TestWriteStall: a client that sends requests but never reads is cut off
+// by the write timeout; the server keeps serving others.
+func TestWriteStall(t *testing.T) {
+	cfg := server.DefaultConfig(newTestHandler())
+	cfg.WriteTimeout = 300 * time.Millisecond
+	addr := servertest.StartConfig(t, cfg)
+	c := servertest.Dial(t, addr)
+	req := "GET /echo/" + strings.Repeat("w", 4000) + " HTTP/1.1\r\nHost: x\r\n\r\n"
+	pipeline := strings.Repeat(req, 64)
+	// Write until the server stops reading (its writes block on the full
+	// socket buffers) and then closes.
+	c.SetWriteDeadline(time.Now().Add(servertest.Timeout))
+	var err error
+	for err == nil {
+		_, err = io.WriteString(c, pipeline)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("the server kept reading from a client that never reads")
+	}
+	dial(t, addr).expectUsable()
+}
