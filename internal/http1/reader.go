@@ -238,13 +238,22 @@ func (rd *Reader) readLine(max int) ([]byte, error) {
 	}
 }
 
-// Wait blocks until at least one byte of the next request is buffered. The
-// server calls it between requests, under the idle timeout.
-func (rd *Reader) Wait() error {
+// WaitFor blocks until at least one byte of the next request is buffered,
+// or until d has passed, which it reports as false with the Reader still
+// usable. The server waits between requests with it.
+func (rd *Reader) WaitFor(d time.Duration) (bool, error) {
 	if rd.r < rd.w {
-		return nil
+		return true, nil
 	}
-	return rd.fill(readBufferSize)
+	rd.timeout = d
+	if err := rd.fill(readBufferSize); err != nil {
+		if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			rd.err = nil
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // HeadBuffered reports whether a whole request head is already buffered, so

@@ -22,6 +22,10 @@ type conn struct {
 	body  *http1.Body
 	resp  *http1.Response
 	state atomic.Int32
+	// fd is the socket's descriptor, for the parker; -1 when unknown.
+	fd int
+	// parkedAt is when the parker took the connection.
+	parkedAt time.Time
 	// logLine is the scratch buffer the access-log line is built in.
 	logLine []byte
 }
@@ -42,7 +46,7 @@ const maxDrainBytes = 256 << 10
 const lingerTimeout = 500 * time.Millisecond
 
 func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{srv: s, nc: nc, rd: http1.NewReader(nc)}
+	c := &conn{srv: s, nc: nc, rd: http1.NewReader(nc), fd: socketFD(nc)}
 	c.body = http1.NewBody(c.rd)
 	c.resp = http1.NewResponse(nc, s.cfg.WriteTimeout)
 	c.req.Body = c.body
@@ -51,8 +55,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 }
 
 // serve is the life of a connection. For each request:
-//  1. Wait for its first byte under the idle timeout; an idle connection
-//     holds no buffers and is what Shutdown closes at once.
+//  1. Wait for its first byte under the idle timeout. A connection quiet
+//     for parkDelay drops its buffers and is parked without a goroutine;
+//     idle connections are what Shutdown closes at once.
 //  2. Read and parse the head under the header timeout, counted from the
 //     first byte (a head that arrived whole needs no deadline). A bad head is answered with its status and the connection
 //     closes (a framing error leaves no way to find the next request).
@@ -67,23 +72,29 @@ func newConn(s *Server, nc net.Conn) *conn {
 // The connection closes after a response that says "Connection: close",
 // with a lingering close so the client reads the whole response.
 func (c *conn) serve() {
-	defer c.srv.untrack(c)
-	defer c.nc.Close()
+	if !c.serveRequests() {
+		c.finish()
+	}
+}
+
+// finish closes the connection and gives its slot back.
+func (c *conn) finish() {
+	c.nc.Close()
+	c.srv.untrack(c)
+}
+
+// serveRequests runs the loop above until the connection must close, or
+// until it idles long enough to be parked, which it reports as true.
+func (c *conn) serveRequests() (parked bool) {
 	cfg := &c.srv.cfg
 	for {
 		if c.rd.Buffered() == 0 {
-			if c.resp.Flush() != nil {
-				return
+			if c.resp.Flush() != nil || !c.setIdle() {
+				return false
 			}
-			c.rd.Release()
-			c.resp.Release()
-			if !c.setIdle() {
-				return
-			}
-			c.rd.SetTimeout(cfg.IdleTimeout)
-			err := c.rd.Wait()
-			if !c.setActive() || err != nil {
-				return
+			parked, ok := c.awaitRequest()
+			if parked || !ok {
+				return parked
 			}
 		}
 		start := time.Now()
@@ -93,7 +104,7 @@ func (c *conn) serve() {
 		c.rd.SetTimeout(0)
 		if err := c.rd.ReadHead(&c.req, &cfg.Limits); err != nil {
 			c.refuse(err)
-			return
+			return false
 		}
 		if cfg.BodyTimeout > 0 {
 			c.rd.SetTimeout(cfg.BodyTimeout)
@@ -112,20 +123,52 @@ func (c *conn) serve() {
 		finishErr := c.resp.Finish()
 		c.logRequest(start)
 		if finishErr != nil {
-			return
+			return false
 		}
 		if c.resp.CloseAfter() || !c.body.Done() {
 			if c.resp.Flush() == nil {
 				c.lingeringClose()
 			}
-			return
+			return false
 		}
 		if c.resp.Pending() >= flushBatch || !c.rd.HeadBuffered() {
 			if c.resp.Flush() != nil {
-				return
+				return false
 			}
 		}
 	}
+}
+
+// parkDelay is how long a connection waits for its next request on its own
+// goroutine before it is parked. Busy keep-alive clients never wait that
+// long, so they keep their goroutine and buffers; idle ones give them up.
+const parkDelay = 50 * time.Millisecond
+
+// awaitRequest waits for the first byte of the next request under the idle
+// timeout. It reports parked when the parker took the connection, and ok
+// when a request is arriving.
+func (c *conn) awaitRequest() (parked, ok bool) {
+	idle := c.srv.cfg.IdleTimeout
+	first := parkDelay
+	if idle > 0 {
+		first = min(first, idle)
+	}
+	ready, err := c.rd.WaitFor(first)
+	if ready || err != nil {
+		return false, ready && c.setActive()
+	}
+	c.rd.Release()
+	c.resp.Release()
+	if c.srv.parker.park(c) {
+		return true, false
+	}
+	if idle <= 0 {
+		c.rd.SetDeadline(time.Time{})
+	} else if idle -= first; idle <= 0 {
+		return false, false
+	}
+	ready, _ = c.rd.WaitFor(idle)
+	return false, ready && c.setActive()
 }
 
 // flushBatch is the amount of queued pipelined output written even when
@@ -209,8 +252,15 @@ func (c *conn) setActive() bool {
 }
 
 // closeIfIdle closes the connection if it waits between requests; an active
-// one sees the server closing when its request ends.
+// one sees the server closing when its request ends. A parked connection
+// has no goroutine, so closing it here also gives its slot back; one
+// waiting on its goroutine is finished by that goroutine.
 func (c *conn) closeIfIdle() {
+	if c.srv.parker.take(c) {
+		c.state.Store(stateClosed)
+		c.finish()
+		return
+	}
 	if c.state.CompareAndSwap(stateIdle, stateClosed) {
 		c.nc.Close()
 	}

@@ -16,9 +16,10 @@ var ErrServerClosed = errors.New("server: closed")
 
 // Server accepts connections and serves each on its own goroutine.
 type Server struct {
-	cfg   Config
-	log   *accessLog
-	slots chan struct{}
+	cfg    Config
+	log    *accessLog
+	slots  chan struct{}
+	parker *parker
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -35,13 +36,15 @@ func New(cfg Config) *Server {
 	if cfg.ErrorLog == nil {
 		cfg.ErrorLog = log.New(os.Stderr, "ferry: ", log.LstdFlags)
 	}
-	return &Server{
+	s := &Server{
 		cfg:       cfg,
 		log:       newAccessLog(cfg.AccessLog),
 		slots:     make(chan struct{}, cfg.MaxConns),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
 	}
+	s.parker = newParker(s)
+	return s
 }
 
 // Serve accepts connections on ln until Shutdown. A connection slot is
@@ -121,10 +124,15 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	for ln := range s.listeners {
 		ln.Close()
 	}
+	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
-		c.closeIfIdle()
+		conns = append(conns, c)
 	}
 	s.mu.Unlock()
+	s.parker.stop()
+	for _, c := range conns {
+		c.closeIfIdle()
+	}
 
 	done := make(chan struct{})
 	go func() {

@@ -1,0 +1,195 @@
+package server
+
+import (
+	"net"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// parker holds idle keep-alive connections without a goroutine each. A
+// goroutine blocked on a socket keeps its stack (several KiB once it has
+// served a request); a parked connection is only its structs, which is what
+// lets ferry hold many thousands of idle clients cheaply. The connections sit
+// in an epoll set of their own; when one becomes readable, a fresh goroutine
+// resumes serving it, and a sweep closes those idle past the idle timeout.
+type parker struct {
+	srv  *Server
+	once sync.Once
+	epfd int
+	// wake is a pipe whose read end is in the epoll set, written to stop
+	// the loop at shutdown.
+	wake [2]int
+
+	mu     sync.Mutex
+	conns  map[int]*conn
+	closed bool
+}
+
+func newParker(s *Server) *parker {
+	return &parker{srv: s, epfd: -1, conns: make(map[int]*conn)}
+}
+
+func (p *parker) start() {
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return
+	}
+	if err := syscall.Pipe2(p.wake[:], syscall.O_CLOEXEC|syscall.O_NONBLOCK); err != nil {
+		syscall.Close(epfd)
+		return
+	}
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN, Fd: int32(p.wake[0])}
+	if err := syscall.EpollCtl(epfd, syscall.EPOLL_CTL_ADD, p.wake[0], &ev); err != nil {
+		syscall.Close(epfd)
+		syscall.Close(p.wake[0])
+		syscall.Close(p.wake[1])
+		return
+	}
+	p.epfd = epfd
+	go p.loop()
+}
+
+// park hands c over to the parker and reports whether it took it; if not,
+// the caller keeps waiting on its own goroutine.
+func (p *parker) park(c *conn) bool {
+	if c.fd < 0 {
+		return false
+	}
+	p.once.Do(p.start)
+	if p.epfd < 0 {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	c.parkedAt = time.Now()
+	p.conns[c.fd] = c
+	// Level-triggered and one-shot: bytes that arrived before this call
+	// still wake the connection, and it wakes once.
+	ev := syscall.EpollEvent{Events: syscall.EPOLLIN | syscall.EPOLLRDHUP | syscall.EPOLLONESHOT, Fd: int32(c.fd)}
+	if err := syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_ADD, c.fd, &ev); err != nil {
+		delete(p.conns, c.fd)
+		return false
+	}
+	return true
+}
+
+// take removes c from the parker if it is parked there, and reports
+// whether it was: whoever takes a parked connection owns it.
+func (p *parker) take(c *conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.takeLocked(c.fd, c)
+}
+
+func (p *parker) takeLocked(fd int, want *conn) bool {
+	if c, ok := p.conns[fd]; !ok || c != want {
+		return false
+	}
+	delete(p.conns, fd)
+	if p.epfd >= 0 {
+		syscall.EpollCtl(p.epfd, syscall.EPOLL_CTL_DEL, fd, nil)
+	}
+	return true
+}
+
+// parkSweepInterval is how often parked connections are checked against
+// the idle timeout.
+const parkSweepInterval = time.Second
+
+func (p *parker) loop() {
+	events := make([]syscall.EpollEvent, 256)
+	lastSweep := time.Now()
+	for {
+		n, err := syscall.EpollWait(p.epfd, events, int(parkSweepInterval/time.Millisecond))
+		if err != nil && err != syscall.EINTR {
+			return
+		}
+		for _, ev := range events[:max(n, 0)] {
+			if int(ev.Fd) == p.wake[0] {
+				p.shutdown()
+				return
+			}
+			p.resume(int(ev.Fd))
+		}
+		if now := time.Now(); now.Sub(lastSweep) >= parkSweepInterval {
+			lastSweep = now
+			p.sweep(now)
+		}
+	}
+}
+
+func (p *parker) resume(fd int) {
+	p.mu.Lock()
+	c := p.conns[fd]
+	taken := c != nil && p.takeLocked(fd, c)
+	p.mu.Unlock()
+	if !taken {
+		return
+	}
+	if !c.setActive() {
+		// Shutdown closed it between its readiness and now.
+		c.finish()
+		return
+	}
+	go c.serve()
+}
+
+// sweep closes connections parked for longer than the idle timeout.
+func (p *parker) sweep(now time.Time) {
+	timeout := p.srv.cfg.IdleTimeout
+	if timeout <= 0 {
+		return
+	}
+	var expired []*conn
+	p.mu.Lock()
+	for fd, c := range p.conns {
+		if now.Sub(c.parkedAt) >= timeout {
+			p.takeLocked(fd, c)
+			expired = append(expired, c)
+		}
+	}
+	p.mu.Unlock()
+	for _, c := range expired {
+		c.state.Store(stateClosed)
+		c.finish()
+	}
+}
+
+// stop ends the loop; the parked connections are closed by Shutdown.
+func (p *parker) stop() {
+	p.mu.Lock()
+	p.closed = true
+	started := p.epfd >= 0
+	p.mu.Unlock()
+	if started {
+		syscall.Write(p.wake[1], []byte{0})
+	}
+}
+
+func (p *parker) shutdown() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	syscall.Close(p.epfd)
+	p.epfd = -1
+	syscall.Close(p.wake[0])
+	syscall.Close(p.wake[1])
+}
+
+// socketFD returns the file descriptor of a TCP connection, or -1.
+func socketFD(nc net.Conn) int {
+	tc, ok := nc.(*net.TCPConn)
+	if !ok {
+		return -1
+	}
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}
