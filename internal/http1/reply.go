@@ -14,7 +14,9 @@ func Error(w ResponseWriter, status int) {
 	h.Del("Accept-Ranges")
 	h.SetContentLength(-1)
 	w.WriteHeader(status)
-	if bodyAllowed(status) {
+	// A status ferry has no text for (or a handler's out-of-range one) gets
+	// an empty body rather than an index past errorBodies.
+	if bodyAllowed(status) && status < len(errorBodies) {
 		w.Write(errorBodies[status])
 	}
 }

@@ -285,6 +285,12 @@ func (w *Response) ReadFrom(src io.Reader) (int64, error) {
 		left -= n
 		w.sentBody += n
 		if err != nil {
+			if err == io.EOF {
+				// src ended before the declared length: for the caller
+				// an error (a ReaderFrom never returns io.EOF), for the
+				// connection a response it cannot finish.
+				err = io.ErrUnexpectedEOF
+			}
 			w.fail(err)
 			return total, err
 		}
