@@ -32,8 +32,9 @@ func isStrongETag(tag string) bool {
 // one (RFC 9110 §13.1.2), under which the compressed and identity forms are
 // the same resource state. The suffix is overwritten with spaces after the
 // closing quote, which list parsing drops as whitespace: the field's bytes
-// live in the connection's read buffer and cannot change length.
-func unmarkIfNoneMatch(h *http1.Header, c Coding) {
+// live in the connection's read buffer and cannot change length. It
+// reports whether it removed any suffix.
+func unmarkIfNoneMatch(h *http1.Header, c Coding) (found bool) {
 	suffix := c.String()
 	for v := range h.Values("If-None-Match") {
 		open := -1
@@ -51,10 +52,12 @@ func unmarkIfNoneMatch(h *http1.Header, c Coding) {
 				for j := cut + 1; j <= i; j++ {
 					v[j] = ' '
 				}
+				found = true
 			}
 			open = -1
 		}
 	}
+	return found
 }
 
 // hasToken reports whether the comma-separated list v names tok, ignoring

@@ -39,11 +39,9 @@ func (h *Handler) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 		return
 	}
 	coding, _ := Negotiate(&r.Header)
-	if coding != Identity {
-		unmarkIfNoneMatch(&r.Header, coding)
-	}
+	inmCoded := coding != Identity && unmarkIfNoneMatch(&r.Header, coding)
 	cw := writerPool.Get().(*writer)
-	cw.reset(w, r, coding, h.cache)
+	cw.reset(w, r, coding, h.cache, inmCoded)
 	h.next.ServeHTTP(cw, r)
 	// An error here is the connection's: the underlying writer has
 	// recorded it and the server closes the connection.

@@ -30,6 +30,8 @@ type writer struct {
 	req    *http1.Request
 	coding Coding
 	cache  *cache
+	// inmCoded reports that If-None-Match named a compressed form's tag.
+	inmCoded bool
 
 	status int
 	state  state
@@ -98,8 +100,8 @@ func getGzip(level int, dst io.Writer) *gzip.Writer {
 	return z
 }
 
-func (cw *writer) reset(w http1.ResponseWriter, r *http1.Request, c Coding, ch *cache) {
-	cw.w, cw.req, cw.coding, cw.cache = w, r, c, ch
+func (cw *writer) reset(w http1.ResponseWriter, r *http1.Request, c Coding, ch *cache, inmCoded bool) {
+	cw.w, cw.req, cw.coding, cw.cache, cw.inmCoded = w, r, c, ch, inmCoded
 	cw.status, cw.state, cw.declared, cw.written = 0, undecided, -1, 0
 }
 
@@ -152,10 +154,11 @@ func (cw *writer) Write(p []byte) (int, error) {
 	return cw.gz.Write(p)
 }
 
-// ReadFrom copies src to the body. Uncompressed, it is the underlying
-// writer's ReadFrom, so a file still goes out by sendfile. When the cached
-// form was sent, src is not read at all: the handler is told the length it
-// declared was copied.
+// ReadFrom copies src to the body, stopping at the declared length as
+// http1.Response does, so a handler may pass a whole *os.File. Uncompressed,
+// it is the underlying writer's ReadFrom, so a file still goes out by
+// sendfile. When the cached form was sent, src is not read at all: the
+// handler is told the length it declared was copied.
 func (cw *writer) ReadFrom(src io.Reader) (int64, error) {
 	if cw.state == undecided {
 		if err := cw.decide(false); err != nil {
@@ -167,24 +170,32 @@ func (cw *writer) ReadFrom(src io.Reader) (int64, error) {
 		if rf, ok := cw.w.(io.ReaderFrom); ok {
 			return rf.ReadFrom(src)
 		}
-		return copyThrough(cw.w, src)
+		return copyThrough(cw.w, src, -1)
 	case cached:
 		n := max(cw.declared-cw.written, 0)
 		cw.written += n
 		return n, nil
 	}
-	return copyThrough(cw, src)
+	limit := int64(-1)
+	if cw.declared >= 0 {
+		limit = cw.declared - cw.written
+	}
+	return copyThrough(cw, src, limit)
 }
 
-// copyThrough copies src to dst with a pooled buffer. It reads src itself
-// rather than calling io.Copy, which would hand an *os.File's WriteTo a
-// writer without ReadFrom and so allocate a buffer per call.
-func copyThrough(dst io.Writer, src io.Reader) (int64, error) {
+// copyThrough copies src to dst with a pooled buffer, at most limit bytes
+// when limit is not negative. It reads src itself rather than calling
+// io.Copy, which would hand an *os.File's WriteTo a writer without ReadFrom
+// and so allocate a buffer per call.
+func copyThrough(dst io.Writer, src io.Reader, limit int64) (int64, error) {
 	bp := copyBufPool.Get().(*[]byte)
 	defer copyBufPool.Put(bp)
 	buf := *bp
 	var total int64
-	for {
+	for limit < 0 || total < limit {
+		if limit >= 0 && int64(len(buf)) > limit-total {
+			buf = buf[:limit-total]
+		}
 		n, err := src.Read(buf)
 		if n > 0 {
 			m, werr := dst.Write(buf[:n])
@@ -200,6 +211,7 @@ func copyThrough(dst io.Writer, src io.Reader) (int64, error) {
 			return total, err
 		}
 	}
+	return total, nil
 }
 
 // decide chooses how the response is sent, once. finishing is set when
@@ -210,27 +222,28 @@ func (cw *writer) decide(finishing bool) error {
 		cw.w.WriteHeader(cw.status)
 	}
 	h := cw.w.Header()
+	if h.Get("Content-Encoding") != "" {
+		return nil
+	}
 	ct := h.Get("Content-Type")
-	if !compressible(ct) || h.Get("Content-Encoding") != "" {
+	status := cw.status
+	if status == http1.StatusNotModified && cw.inmCoded {
+		// The client validated the compressed form it holds: the 304
+		// names that form's ETag (RFC 9110 §15.4.5). A 304 carries no
+		// Content-Type to tell whether this one would be compressed.
+		if etag := h.Get("ETag"); etag != "" {
+			h.Set("ETag", markETag(etag, cw.coding))
+		}
+		addVary(h)
+		return nil
+	}
+	if !compressible(ct) {
 		return nil
 	}
 	// The body depends on Accept-Encoding whether or not this one is
 	// compressed, and caches must know (RFC 9110 §12.5.5).
-	if v := h.Get("Vary"); !hasToken(v, "Accept-Encoding") && !hasToken(v, "*") {
-		h.Add("Vary", "Accept-Encoding")
-	}
-	if cw.coding == Identity {
-		return nil
-	}
-	switch cw.status {
-	case 0, http1.StatusOK:
-	case http1.StatusNotModified:
-		// A 304 carries the ETag the 200 would have had (RFC 9110 §15.4.5).
-		if etag := h.Get("ETag"); etag != "" {
-			h.Set("ETag", markETag(etag, cw.coding))
-		}
-		return nil
-	default:
+	addVary(h)
+	if cw.coding == Identity || status != 0 && status != http1.StatusOK {
 		// 206 and every other status go out as the handler wrote them:
 		// ranges are ranges of the identity body.
 		return nil
@@ -273,6 +286,12 @@ func (cw *writer) decide(finishing bool) error {
 	cw.bw.Reset(cw.w)
 	cw.level, cw.gz = streamLevel, getGzip(streamLevel, cw.bw)
 	return nil
+}
+
+func addVary(h *http1.ResponseHeader) {
+	if v := h.Get("Vary"); !hasToken(v, "Accept-Encoding") && !hasToken(v, "*") {
+		h.Add("Vary", "Accept-Encoding")
+	}
 }
 
 // setCoded turns the header into that of the compressed representation.
