@@ -1,0 +1,214 @@
+package fileserver
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// listingFiles are named so that name, size and time orders all differ.
+var listingFiles = map[string]string{
+	"b.txt":                  "bb",
+	"a.txt":                  "aaaa",
+	"c.txt":                  "c",
+	"zdir/inner.txt":         "i",
+	"adir/x":                 "x",
+	".hidden":                "h",
+	".ferry-upload-abc123":   "partial",
+	"adir/.ferry-upload-zzz": "partial",
+}
+
+func startListing(t *testing.T, opts Options) string {
+	t.Helper()
+	addr, dir := startReadServer(t, opts, listingFiles)
+	// Times: c oldest, then a, then b.
+	base := time.Date(2024, 3, 4, 5, 6, 7, 0, time.UTC)
+	for i, n := range []string{"c.txt", "a.txt", "b.txt"} {
+		mt := base.Add(time.Duration(i) * time.Hour)
+		if err := os.Chtimes(filepath.Join(dir, n), mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return addr
+}
+
+type jsonEntry struct {
+	Name    string `json:"name"`
+	Size    int64  `json:"size"`
+	ModTime string `json:"modTime"`
+	IsDir   bool   `json:"isDir"`
+}
+
+func listJSON(t *testing.T, addr, target string) []jsonEntry {
+	t.Helper()
+	resp := fetch(t, addr, "GET", target, "Accept: application/json")
+	wantCode(t, resp, 200)
+	if got := resp.Get("Content-Type"); got != "application/json" {
+		t.Fatalf("Content-Type %q", got)
+	}
+	if got := resp.Get("Content-Length"); got != strconv.Itoa(len(resp.Body)) {
+		t.Fatalf("Content-Length %q for %d bytes", got, len(resp.Body))
+	}
+	var entries []jsonEntry
+	if err := json.Unmarshal(resp.Body, &entries); err != nil {
+		t.Fatalf("%v: %s", err, resp.Body)
+	}
+	return entries
+}
+
+func names(entries []jsonEntry) []string {
+	var n []string
+	for _, e := range entries {
+		n = append(n, e.Name)
+	}
+	return n
+}
+
+func TestListingJSON(t *testing.T) {
+	addr := startListing(t, Options{})
+	entries := listJSON(t, addr, "/files/")
+	want := []jsonEntry{
+		{"adir", 0, "", true},
+		{"zdir", 0, "", true},
+		{"a.txt", 4, "2024-03-04T06:06:07Z", false},
+		{"b.txt", 2, "2024-03-04T07:06:07Z", false},
+		{"c.txt", 1, "2024-03-04T05:06:07Z", false},
+	}
+	if len(entries) != len(want) {
+		t.Fatalf("entries %v, want %v", names(entries), names(want))
+	}
+	for i, e := range entries {
+		if _, err := time.Parse(time.RFC3339, e.ModTime); err != nil {
+			t.Errorf("%s: modTime %q: %v", e.Name, e.ModTime, err)
+		}
+		if want[i].ModTime == "" {
+			e.ModTime = ""
+		}
+		if e != want[i] {
+			t.Errorf("entry %d = %+v, want %+v", i, e, want[i])
+		}
+	}
+	if got := names(listJSON(t, addr, "/files/adir/")); !slices.Equal(got, []string{"x"}) {
+		t.Errorf("adir: %v", got)
+	}
+
+	sorts := []struct {
+		query string
+		want  []string
+	}{
+		{"?sort=name&order=desc", []string{"zdir", "adir", "c.txt", "b.txt", "a.txt"}},
+		{"?sort=size", []string{"adir", "zdir", "c.txt", "b.txt", "a.txt"}},
+		{"?sort=size&order=desc", []string{"zdir", "adir", "a.txt", "b.txt", "c.txt"}},
+		{"?sort=time", []string{"adir", "zdir", "c.txt", "a.txt", "b.txt"}},
+		{"?sort=time&order=desc", []string{"zdir", "adir", "b.txt", "a.txt", "c.txt"}},
+		{"?sort=bogus&order=bogus", []string{"adir", "zdir", "a.txt", "b.txt", "c.txt"}},
+	}
+	for _, s := range sorts {
+		got := names(listJSON(t, addr, "/files/"+s.query))
+		// Folders have equal sizes and times of their own: only the files'
+		// order is asserted for size and time, the folders must come first.
+		if !slices.Equal(got[2:], s.want[2:]) || !slices.Contains(got[:2], "adir") || !slices.Contains(got[:2], "zdir") {
+			t.Errorf("%s: %v, want %v", s.query, got, s.want)
+		}
+	}
+}
+
+func TestListingHidden(t *testing.T) {
+	addr := startListing(t, Options{ShowHidden: true})
+	got := names(listJSON(t, addr, "/files/"))
+	if !slices.Contains(got, ".hidden") {
+		t.Errorf("ShowHidden: %v lacks .hidden", got)
+	}
+	for _, n := range got {
+		if strings.HasPrefix(n, uploadTempPrefix) {
+			t.Errorf("upload temporary file listed: %v", got)
+		}
+	}
+	if got := names(listJSON(t, addr, "/files/adir/")); !slices.Equal(got, []string{"x"}) {
+		t.Errorf("adir: %v", got)
+	}
+}
+
+func TestListingHTML(t *testing.T) {
+	addr := startListing(t, Options{})
+	resp := fetch(t, addr, "GET", "/files/")
+	wantCode(t, resp, 200)
+	if got := resp.Get("Content-Type"); got != "text/html; charset=utf-8" {
+		t.Fatalf("Content-Type %q", got)
+	}
+	if got := resp.Get("Content-Length"); got != strconv.Itoa(len(resp.Body)) {
+		t.Fatalf("Content-Length %q for %d bytes", got, len(resp.Body))
+	}
+	body := string(resp.Body)
+	var links []string
+	for _, m := range hrefPattern.FindAllStringSubmatch(body, -1) {
+		links = append(links, m[1])
+	}
+	want := []string{
+		"?sort=name&amp;order=desc", "?sort=size&amp;order=asc", "?sort=time&amp;order=asc",
+		"./adir/", "./zdir/", "./a.txt", "./b.txt", "./c.txt",
+	}
+	if !slices.Equal(links, want) {
+		t.Errorf("links %q, want %q", links, want)
+	}
+	for _, s := range []string{"Index of /files/", ">adir/<", ">a.txt<", ">4 B<", "2024-03-04 06:06:07"} {
+		if !strings.Contains(body, s) {
+			t.Errorf("listing lacks %q:\n%s", s, body)
+		}
+	}
+	if strings.Contains(body, ".hidden") || strings.Contains(body, uploadTempPrefix) {
+		t.Errorf("hidden files listed:\n%s", body)
+	}
+
+	// A sub folder links to its parent; the column sorted by flips order.
+	sub := string(fetch(t, addr, "GET", "/files/adir/?sort=size&order=asc").Body)
+	for _, s := range []string{`href="../"`, `href="?sort=size&amp;order=desc"`, `href="./x"`, "Index of /files/adir/"} {
+		if !strings.Contains(sub, s) {
+			t.Errorf("sub folder listing lacks %q:\n%s", s, sub)
+		}
+	}
+
+	// HEAD: the same head, no body.
+	head := fetch(t, addr, "HEAD", "/files/")
+	wantCode(t, head, 200)
+	if head.Get("Content-Length") != resp.Get("Content-Length") || len(head.Body) != 0 {
+		t.Errorf("HEAD: Content-Length %q, body %q", head.Get("Content-Length"), head.Body)
+	}
+}
+
+func TestListingNegotiation(t *testing.T) {
+	addr := startListing(t, Options{})
+	tests := []struct {
+		accept, ctype string
+	}{
+		{"application/json", "application/json"},
+		{"text/html, application/json;q=0.9", "text/html; charset=utf-8"},
+		{"text/html;q=0.5, application/json", "application/json"},
+		{"application/json;q=0", "text/html; charset=utf-8"},
+		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html; charset=utf-8"},
+		{"*/*", "text/html; charset=utf-8"},
+	}
+	for _, tt := range tests {
+		resp := fetch(t, addr, "GET", "/files/", "Accept: "+tt.accept)
+		if got := resp.Get("Content-Type"); got != tt.ctype {
+			t.Errorf("Accept %q: Content-Type %q, want %q", tt.accept, got, tt.ctype)
+		}
+		if got := resp.Get("Vary"); got != "Accept" {
+			t.Errorf("Accept %q: Vary %q", tt.accept, got)
+		}
+	}
+}
+
+func TestHumanSize(t *testing.T) {
+	tests := map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 5 << 20: "5.0 MiB", 3 << 40: "3.0 TiB"}
+	for n, want := range tests {
+		if got := humanSize(n); got != want {
+			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
