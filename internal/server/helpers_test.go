@@ -80,6 +80,12 @@ func start(t *testing.T) string {
 // Shutdown themselves. The server is closed when the test ends.
 func startServer(t *testing.T, cfg server.Config) (*server.Server, string, <-chan error) {
 	t.Helper()
+	return startServerTB(t, cfg)
+}
+
+// startServerTB is startServer for fuzz targets too.
+func startServerTB(t testing.TB, cfg server.Config) (*server.Server, string, <-chan error) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
