@@ -299,37 +299,59 @@ func TestUploadInterrupted(t *testing.T) {
 }
 
 // TestUploadReadersSeeWholeFiles replaces a file again and again over one
-// keep-alive connection while readers open it: each read must see the whole
-// old content or the whole new one.
+// keep-alive connection while readers open it from the disk and download it
+// with GET: each read must see the whole old content or the whole new one.
 func TestUploadReadersSeeWholeFiles(t *testing.T) {
 	const size = 256 << 10
-	const replacements = 24
+	const replacements = 16
 	addr, dir := startFiles(t, Options{})
 	contents := []string{strings.Repeat("a", size), strings.Repeat("b", size)}
 	writeFile(t, dir, "f", contents[0])
 
 	done := make(chan struct{})
 	var wg sync.WaitGroup
-	for range 2 {
-		wg.Go(func() {
-			for {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				got, err := os.ReadFile(filepath.Join(dir, "f"))
-				if err != nil {
-					t.Errorf("read during replacement: %v", err)
-					return
-				}
-				if !slices.Contains(contents, string(got)) {
-					t.Errorf("read %d bytes starting %q: neither the old file nor the new", len(got), trim(string(got)))
-					return
-				}
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
 			}
-		})
-	}
+			got, err := os.ReadFile(filepath.Join(dir, "f"))
+			if err != nil {
+				t.Errorf("read during replacement: %v", err)
+				return
+			}
+			if !slices.Contains(contents, string(got)) {
+				t.Errorf("read %d bytes starting %q: neither the old file nor the new", len(got), trim(string(got)))
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		c := servertest.Dial(t, addr)
+		br := bufio.NewReader(c)
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := io.WriteString(c, "GET /files/f HTTP/1.1\r\nHost: ferry.test\r\n\r\n"); err != nil {
+				t.Errorf("GET during replacement: %v", err)
+				return
+			}
+			resp, err := servertest.ReadResponse(br, "GET")
+			if err != nil {
+				t.Errorf("GET during replacement: %v", err)
+				return
+			}
+			if resp.Status != 200 || !slices.Contains(contents, string(resp.Body)) {
+				t.Errorf("GET during replacement: %d with %d bytes starting %q", resp.Status, len(resp.Body), trim(string(resp.Body)))
+				return
+			}
+		}
+	})
 	c := servertest.Dial(t, addr)
 	br := bufio.NewReader(c)
 	for i := range replacements {

@@ -100,6 +100,10 @@ func TestWriteLostUpdate(t *testing.T) {
 	if alice.Get("ETag") == tag {
 		t.Fatalf("the replacement kept the ETag %s", tag)
 	}
+	get := roundTrip(t, addr, "GET /files/doc HTTP/1.1\r\nHost: ferry.test\r\n\r\n")
+	if string(get.Body) != "version A" || get.Get("ETag") != alice.Get("ETag") {
+		t.Errorf("GET after the update: %q with ETag %s, want the update's %s", get.Body, get.Get("ETag"), alice.Get("ETag"))
+	}
 	bob := roundTrip(t, addr, request("PUT", "/files/doc", "version B", "If-Match: "+tag))
 	if bob.Status != 412 {
 		t.Fatalf("second update with the stale tag: %d, want 412", bob.Status)
