@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"ferry/internal/compress"
 	"ferry/internal/fileserver"
 	"ferry/internal/handlers"
 	"ferry/internal/http1"
@@ -169,7 +170,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// newHandler wires the routes.
+// newHandler wires the routes, behind the compressing middleware.
 func newHandler(root *os.Root, opts fileserver.Options) http1.Handler {
 	files := fileserver.New(root, opts)
 	rt := router.New()
@@ -178,7 +179,7 @@ func newHandler(root *os.Root, opts fileserver.Options) http1.Handler {
 	rt.Handle("/user-agent", []string{"GET"}, http1.HandlerFunc(handlers.UserAgent))
 	rt.Handle("/files", files.Methods(), files)
 	rt.Handle(fileserver.Prefix, files.Methods(), files)
-	return rt
+	return compress.Middleware(rt, compress.Options{})
 }
 
 // unwrapPath drops the operation and path from an *os.PathError, which the
