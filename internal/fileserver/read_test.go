@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"io/fs"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -320,6 +322,19 @@ func TestTraversal(t *testing.T) {
 	}
 }
 
+// TestNotRegular refuses what is neither a file nor a folder: opening a
+// FIFO would block until a writer came, so it must not even be opened.
+func TestNotRegular(t *testing.T) {
+	addr, dir := startReadServer(t, Options{}, map[string]string{"f.txt": "f"})
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	wantCode(t, fetch(t, addr, "GET", "/files/pipe"), 404)
+	if got := string(fetch(t, addr, "GET", "/files/", "Accept: application/json").Body); strings.Contains(got, "pipe") {
+		t.Errorf("FIFO listed: %s", got)
+	}
+}
+
 func TestErrorStatus(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root reads files whatever their mode")
@@ -332,5 +347,33 @@ func TestErrorStatus(t *testing.T) {
 	wantCode(t, resp, 403)
 	if string(resp.Body) != "403 Forbidden\n" {
 		t.Errorf("body %q leaks more than the status", resp.Body)
+	}
+}
+
+// TestErrorStatusMapping checks the mapping itself, which the end-to-end
+// test above cannot reach when the tests run as root.
+func TestErrorStatusMapping(t *testing.T) {
+	root, err := os.OpenRoot(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	_, escape := root.Open("../outside")
+	tests := []struct {
+		err    error
+		status int
+	}{
+		{&fs.PathError{Op: "openat", Path: "x", Err: syscall.ENOENT}, 404},
+		{&fs.PathError{Op: "openat", Path: "x", Err: syscall.ENOTDIR}, 404},
+		{&fs.PathError{Op: "openat", Path: "x", Err: syscall.ELOOP}, 404},
+		{&fs.PathError{Op: "openat", Path: "x", Err: syscall.EACCES}, 403},
+		{&fs.PathError{Op: "openat", Path: "x", Err: syscall.EPERM}, 403},
+		{&fs.PathError{Op: "read", Path: "x", Err: syscall.EIO}, 500},
+		{escape, 403},
+	}
+	for _, tt := range tests {
+		if got := errorStatus(tt.err); got != tt.status {
+			t.Errorf("errorStatus(%v) = %d, want %d", tt.err, got, tt.status)
+		}
 	}
 }
