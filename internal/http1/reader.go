@@ -18,6 +18,13 @@ type Reader struct {
 	// deadline is the read deadline last set on conn.
 	deadline time.Time
 	err      error
+	// headPinned is set while a parsed request's head (its Target, Header
+	// and the like) points into buf[:r]: until the next ReadHead, body reads
+	// must not compact those bytes away. A buffer that fills up meanwhile
+	// is swapped for a fresh one and kept in retired, to go back to the
+	// pool once the request is done.
+	headPinned bool
+	retired    *[]byte
 }
 
 // readBufferSize is the initial read buffer: a typical request head (curl's
@@ -73,6 +80,7 @@ func (rd *Reader) Buffered() int { return rd.w - rd.r }
 // Release drops the read buffer when it holds nothing, so that an idle
 // connection pins no buffer memory; the next read allocates a fresh one.
 func (rd *Reader) Release() {
+	rd.unpin()
 	if rd.r == rd.w && rd.buf != nil {
 		if rd.pooled != nil {
 			bufferPool.Put(rd.pooled)
@@ -91,21 +99,31 @@ func (rd *Reader) fill(max int) error {
 		rd.pooled = bufferPool.Get().(*[]byte)
 		rd.buf = *rd.pooled
 	}
-	if rd.r > 0 && rd.w == len(rd.buf) || rd.r == rd.w {
+	if !rd.headPinned && (rd.r > 0 && rd.w == len(rd.buf) || rd.r == rd.w) {
 		copy(rd.buf, rd.buf[rd.r:rd.w])
 		rd.w -= rd.r
 		rd.r = 0
 	}
 	if rd.w == len(rd.buf) {
-		if len(rd.buf) >= max {
+		unread := rd.w - rd.r
+		if unread >= max {
 			return errBufferFull
 		}
-		grown := make([]byte, min(2*len(rd.buf), max))
-		copy(grown, rd.buf[:rd.w])
-		if rd.pooled != nil {
+		var next []byte
+		var nextPooled *[]byte
+		if unread < readBufferSize {
+			nextPooled = bufferPool.Get().(*[]byte)
+			next = *nextPooled
+		} else {
+			next = make([]byte, min(2*unread, max))
+		}
+		copy(next, rd.buf[rd.r:rd.w])
+		if rd.headPinned {
+			rd.retired, rd.headPinned = rd.pooled, false
+		} else if rd.pooled != nil {
 			bufferPool.Put(rd.pooled)
 		}
-		rd.buf, rd.pooled = grown, nil
+		rd.buf, rd.pooled, rd.r, rd.w = next, nextPooled, 0, unread
 	}
 	rd.armTimeout()
 	n, err := rd.conn.Read(rd.buf[rd.w:])
@@ -117,12 +135,23 @@ func (rd *Reader) fill(max int) error {
 	return nil
 }
 
+// unpin ends a request's claim on the buffer: the server calls ReadHead,
+// WaitFor or Release only once the handler has returned.
+func (rd *Reader) unpin() {
+	rd.headPinned = false
+	if rd.retired != nil {
+		bufferPool.Put(rd.retired)
+		rd.retired = nil
+	}
+}
+
 var errBufferFull = &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "request head too large"}
 
 // ReadHead reads and parses the next request head into req. It returns
 // io.EOF when the connection ended cleanly between requests, a
 // *ProtocolError for a request to refuse, or the network error.
 func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
+	rd.unpin()
 	scanned := 0
 	maxHead := lim.MaxHeaderBytes + lim.MaxTargetBytes + 64
 	for {
@@ -135,6 +164,7 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 				return err
 			}
 			rd.r += n
+			rd.headPinned = true
 			return nil
 		}
 		scanned = max(0, rd.w-rd.r-3)
@@ -204,9 +234,9 @@ func (rd *Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// readLine returns the next line (without CRLF or LF) of at most max bytes,
-// for the chunked coding's size lines and trailers. The slice is valid until
-// the next read.
+// readLine returns the next CRLF-terminated line (without the CRLF) of at
+// most max bytes, for the chunked coding's size lines and trailers. The
+// slice is valid until the next read.
 func (rd *Reader) readLine(max int) ([]byte, error) {
 	scanned := 0
 	for {
@@ -214,9 +244,14 @@ func (rd *Reader) readLine(max int) ([]byte, error) {
 			end := rd.r + scanned + i
 			line := rd.buf[rd.r:end]
 			rd.r = end + 1
-			if len(line) > 0 && line[len(line)-1] == '\r' {
-				line = line[:len(line)-1]
+			// Unlike the head's lines (RFC 9112 §2.2), chunked framing
+			// lines end in CRLF only: a parser that also takes a bare LF
+			// there disagrees with one that does not about where a chunk
+			// ends (request smuggling, CVE-2025-22871 in net/http).
+			if len(line) == 0 || line[len(line)-1] != '\r' {
+				return nil, badRequest("bare LF in chunked framing")
 			}
+			line = line[:len(line)-1]
 			if indexByte(line, '\r') >= 0 {
 				return nil, badRequest("bare CR in chunked framing")
 			}
@@ -242,6 +277,7 @@ func (rd *Reader) readLine(max int) ([]byte, error) {
 // or until d has passed, which it reports as false with the Reader still
 // usable. The server waits between requests with it.
 func (rd *Reader) WaitFor(d time.Duration) (bool, error) {
+	rd.unpin()
 	if rd.r < rd.w {
 		return true, nil
 	}
