@@ -90,7 +90,7 @@ func main() {
 
 	b := &bench{env: e, subject: *subject, duration: *duration, warmup: *warmup, reps: *reps,
 		idleConns: *idleConns, servers: map[string]*server{}}
-	started := time.Now().UTC()
+	started, loadAvg := time.Now().UTC(), loadAverage()
 	var results []*result
 	for _, r := range rows {
 		bases := baselinesFor(r, *vs, *subject)
@@ -103,7 +103,7 @@ func main() {
 	}
 	b.stopAll()
 
-	rep := report{subject: *subject, results: results, started: started, duration: *duration,
+	rep := report{subject: *subject, loadAvg: loadAvg, results: results, started: started, duration: *duration,
 		reps: *reps, serverCPU: e.serverCPU, clientCPU: e.clientCPU, command: commandLine()}
 	fmt.Println()
 	rep.text(os.Stdout)
@@ -193,6 +193,19 @@ func raiseFileLimit() {
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		fmt.Fprintln(os.Stderr, "loadbench: raising the open-file limit:", err)
 	}
+}
+
+// loadAverage is the machine's 1-minute load average: above about 0.1 on
+// an idle two-core box, something else is competing for the cores.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(string(b)); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 // commandLine is how the run was started, for the README: run.sh passes

@@ -146,6 +146,7 @@ func formatLatency(d time.Duration) string {
 // report is the whole run, printed for the terminal and as Markdown.
 type report struct {
 	subject   string
+	loadAvg   string // /proc/loadavg's 1-minute figure when the run began
 	results   []*result
 	started   time.Time
 	duration  time.Duration
@@ -204,6 +205,9 @@ func (rep *report) machine() string {
 	parts := []string{fmt.Sprintf("%s (cpus %s)", cpu, cores), runtime.Version()}
 	if out, err := exec.Command("uname", "-r").Output(); err == nil {
 		parts = append(parts, "Linux "+strings.TrimSpace(string(out)))
+	}
+	if rep.loadAvg != "" {
+		parts = append(parts, "load average "+rep.loadAvg+" at the start")
 	}
 	if rep.serverCPU != "" {
 		parts = append(parts, fmt.Sprintf("server on core %s, wrk (1 thread) on core %s", rep.serverCPU, rep.clientCPU))
