@@ -36,7 +36,8 @@ const (
 //     folder as the target, a declared length over MaxUpload, a failed
 //     precondition), so that a client sending "Expect: 100-continue" gets
 //     the refusal instead of "100 Continue" and never sends the body;
-//  2. missing parent folders are created;
+//  2. missing parent folders are created (and removed again if the upload
+//     fails);
 //  3. the body streams into a temporary file beside the target, named
 //     uploadTempPrefix plus a random suffix, which resolveName never lets a
 //     request name; the first read of the body sends "100 Continue";
@@ -44,7 +45,8 @@ const (
 //     either the old file or the whole new one; the folder is synced so the
 //     rename survives a crash.
 //
-// Any failure removes the temporary file and leaves the target as it was.
+// Any failure removes the temporary file and the folders made for it, and
+// leaves the target as it was.
 func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name) {
 	if !s.writable(w) {
 		return
@@ -101,14 +103,21 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 // status to answer with when it failed.
 func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (fs.FileInfo, int) {
 	dir := parentOf(rel)
-	if dir != "." {
-		if err := s.root.MkdirAll(dir, uploadFolderPerm); err != nil {
-			return nil, s.fsStatus(err)
-		}
+	made, err := s.makeParents(dir)
+	if err != nil {
+		return nil, s.fsStatus(err)
 	}
 	tmp := joinRel(dir, uploadTempPrefix+rand.Text())
 	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, uploadFilePerm)
+	if errors.Is(err, fs.ErrNotExist) && dir != "." {
+		// A failed upload beside this one took away the folder it had
+		// made and this one found; make it again, once.
+		if made, err = s.makeParents(dir); err == nil {
+			f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, uploadFilePerm)
+		}
+	}
 	if err != nil {
+		s.removeFolders(made)
 		return nil, s.fsStatus(err)
 	}
 	renamed := false
@@ -116,6 +125,7 @@ func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (fs.FileIn
 		if !renamed {
 			f.Close()
 			s.root.Remove(tmp)
+			s.removeFolders(made)
 		}
 	}()
 	if old != nil {
@@ -154,6 +164,41 @@ func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (fs.FileIn
 	renamed = true
 	s.syncFolder(dir)
 	return info, 0
+}
+
+// makeParents makes dir and whichever of its parents are missing, and
+// returns the folders it made, deepest first, so that a failed upload can
+// take them away again and leave the tree as it found it.
+func (s *Server) makeParents(dir string) ([]string, error) {
+	var missing []string
+	for d := dir; d != "."; d = parentOf(d) {
+		_, err := s.root.Stat(d)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		missing = append(missing, d)
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	if err := s.root.MkdirAll(dir, uploadFolderPerm); err != nil {
+		return nil, err
+	}
+	return missing, nil
+}
+
+// removeFolders removes the folders a failed upload made, deepest first,
+// stopping at the first one that is no longer empty because another
+// request put something in it.
+func (s *Server) removeFolders(made []string) {
+	for _, d := range made {
+		if s.root.Remove(d) != nil {
+			return
+		}
+	}
 }
 
 // receive copies the request body to f, refusing it once it grows past

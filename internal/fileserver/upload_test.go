@@ -215,8 +215,8 @@ func fieldLines(fields []string) string {
 }
 
 // TestUploadRefused covers bodies that must not replace the file: over the
-// limit, cut short, badly framed. Each leaves the old content and no
-// temporary file, and closes the connection.
+// limit, cut short, badly framed. Each leaves the old content, no
+// temporary file and no folder made for it, and closes the connection.
 func TestUploadRefused(t *testing.T) {
 	const limit = 1000
 	x := func(n int) string { return strings.Repeat("x", n) }
@@ -228,6 +228,9 @@ func TestUploadRefused(t *testing.T) {
 		// stops sending does.
 		halfClose bool
 	}{
+		{name: "over_limit_in_new_folders", raw: chunkedRequest("PUT", "/files/n1/n2/f", x(limit+1)), status: 413},
+		{name: "short_body_in_new_folders", raw: "POST /files/n1/n2/f HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: 100\r\n\r\n" + x(10),
+			status: 400, halfClose: true},
 		{name: "length_over_limit", raw: request("PUT", "/files/f", x(limit+1)), status: 413},
 		{name: "chunked_over_limit", raw: chunkedRequest("PUT", "/files/f", x(400), x(400), x(201)), status: 413},
 		{name: "post_chunked_over_limit", raw: chunkedRequest("POST", "/files/f", x(limit+1)), status: 413},
@@ -266,6 +269,7 @@ func TestUploadRefused(t *testing.T) {
 				t.Errorf("after the response: %d bytes, %v; want end-of-file", n, err)
 			}
 			wantFile(t, dir, "f", "old")
+			wantAbsent(t, dir, "n1")
 			wantNoTemp(t, dir)
 		})
 	}
@@ -275,8 +279,9 @@ func statusWord(code int) string {
 	return map[int]string{400: "Bad Request", 413: "Content Too Large"}[code]
 }
 
-// TestUploadInterrupted drops the connection in the middle of a body: the
-// old file stays and the temporary file goes.
+// TestUploadInterrupted drops connections in the middle of their bodies:
+// the old file stays, and the temporary files and the folders made for
+// them go.
 func TestUploadInterrupted(t *testing.T) {
 	for _, method := range []string{"PUT", "POST"} {
 		t.Run(method, func(t *testing.T) {
@@ -285,10 +290,18 @@ func TestUploadInterrupted(t *testing.T) {
 			c := servertest.Dial(t, addr)
 			send(t, c, fmt.Sprintf("%s /files/d/f HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: %d\r\n\r\n", method, 1<<20))
 			send(t, c, strings.Repeat("y", 256<<10))
-			waitFor(t, "the upload's temporary file", func() bool { return len(tempFiles(t, dir)) == 1 })
+			c2 := servertest.Dial(t, addr)
+			send(t, c2, fmt.Sprintf("%s /files/d/new/deeper/f HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: %d\r\n\r\n", method, 1<<20))
+			send(t, c2, strings.Repeat("z", 256<<10))
+			waitFor(t, "the uploads' temporary files", func() bool { return len(tempFiles(t, dir)) == 2 })
 			c.Close()
+			c2.Close()
 			waitFor(t, "the temporary file to go", func() bool { return len(tempFiles(t, dir)) == 0 })
 			wantFile(t, dir, "d/f", "old")
+			waitFor(t, "the folders made for the upload to go", func() bool {
+				_, err := os.Stat(filepath.Join(dir, "d", "new"))
+				return os.IsNotExist(err)
+			})
 			// The server is still serving.
 			if resp := roundTrip(t, addr, request(method, "/files/d/f", "new")); resp.Status/100 != 2 {
 				t.Fatalf("upload after the interrupted one: %d", resp.Status)
