@@ -1,0 +1,75 @@
+package compress
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"ferry/internal/fileserver"
+	"ferry/internal/servertest"
+)
+
+// TestFileServer runs the middleware over ferry's real file server, as
+// cmd/ferry wires them.
+func TestFileServer(t *testing.T) {
+	dir := t.TempDir()
+	txt := text(64<<10, 14)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), noise(5000)...)
+	writeFile(t, filepath.Join(dir, "a.txt"), txt, time.Unix(1_700_000_000, 0))
+	writeFile(t, filepath.Join(dir, "b.png"), png, time.Unix(1_700_000_000, 0))
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	addr := servertest.Start(t, Middleware(fileserver.New(root, fileserver.Options{}), Options{}))
+
+	first := get(t, addr, "GET", "/files/a.txt", ae("gzip"))
+	wantGzip(t, first, txt)
+	etag := first.Get("ETag")
+	wantHeader(t, first, "Content-Length", strconv.Itoa(len(first.Body)))
+	wantHeader(t, first, "Accept-Ranges", "")
+	if len(etag) < 7 || etag[len(etag)-6:] != `-gzip"` {
+		t.Errorf("ETag %q does not name the gzip form", etag)
+	}
+
+	second := get(t, addr, "GET", "/files/a.txt", ae("gzip"))
+	if !bytes.Equal(second.Body, first.Body) || second.Get("ETag") != etag {
+		t.Errorf("second GET: other bytes or ETag %q", second.Get("ETag"))
+	}
+
+	head := get(t, addr, "HEAD", "/files/a.txt", ae("gzip"))
+	wantHeader(t, head, "Content-Encoding", "gzip")
+	wantHeader(t, head, "Content-Length", strconv.Itoa(len(first.Body)))
+	wantHeader(t, head, "ETag", etag)
+
+	notModified := get(t, addr, "GET", "/files/a.txt", ae("gzip"), "If-None-Match: "+etag+"\r\n")
+	if notModified.Status != 304 || notModified.Get("ETag") != etag || len(notModified.Body) != 0 {
+		t.Errorf("If-None-Match %s: status %d, ETag %q", etag, notModified.Status, notModified.Get("ETag"))
+	}
+
+	partial := get(t, addr, "GET", "/files/a.txt", ae("gzip"), "Range: bytes=0-99\r\n")
+	if partial.Status != 206 || !bytes.Equal(partial.Body, txt[:100]) || partial.Get("Content-Encoding") != "" {
+		t.Errorf("Range: status %d, Content-Encoding %q, %d bytes", partial.Status, partial.Get("Content-Encoding"), len(partial.Body))
+	}
+	wantHeader(t, partial, "Vary", "Accept-Encoding")
+
+	image := get(t, addr, "GET", "/files/b.png", ae("gzip"))
+	wantIdentity(t, image, png)
+	wantHeader(t, image, "Vary", "")
+	wantHeader(t, image, "Accept-Ranges", "bytes")
+
+	// A new version of the file, same size: new ETag, new compressed form.
+	// The modification time is set, not left to the clock, whose tick may
+	// be coarser than the test.
+	txt2 := text(64<<10, 15)
+	writeFile(t, filepath.Join(dir, "a.txt"), txt2, time.Unix(1_700_000_001, 0))
+	changed := get(t, addr, "GET", "/files/a.txt", ae("gzip"))
+	wantGzip(t, changed, txt2)
+	if changed.Get("ETag") == etag {
+		t.Errorf("ETag %q unchanged after the file changed", etag)
+	}
+}
