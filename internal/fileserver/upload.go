@@ -61,7 +61,7 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 		return
 	}
 	if s.opts.MaxUpload > 0 && r.ContentLength > s.opts.MaxUpload {
-		writeFailed(w, http1.StatusRequestEntityTooLarge)
+		tooLarge(w)
 		return
 	}
 	old, err := s.root.Stat(name.Rel)
@@ -83,8 +83,15 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 	// which reading the body may overwrite: keep what is needed after it.
 	location := string(r.Path)
 	info, status := s.store(r, name.Rel, old)
-	if status != 0 {
-		writeFailed(w, status)
+	switch status {
+	case 0:
+	case http1.StatusRequestEntityTooLarge:
+		tooLarge(w)
+		return
+	default:
+		// The server drains a body left unread, or closes the connection
+		// when it cannot (a body broken off or badly framed).
+		http1.Error(w, status)
 		return
 	}
 	h := w.Header()

@@ -279,6 +279,33 @@ func statusWord(code int) string {
 	return map[int]string{400: "Bad Request", 413: "Content Too Large"}[code]
 }
 
+// TestUploadRefusedKeepsConnection checks that a write refused before its
+// body is read leaves the connection usable: the server drains the body.
+func TestUploadRefusedKeepsConnection(t *testing.T) {
+	addr, dir := startFiles(t, Options{})
+	writeFile(t, dir, "f", "file")
+	c := servertest.Dial(t, addr)
+	br := bufio.NewReader(c)
+	for _, step := range []struct {
+		raw    string
+		status int
+	}{
+		{request("PUT", "/files/f/x", "under a file"), 409},
+		{request("PUT", "/files/f", "v2", `If-Match: "other"`), 412},
+		{request("DELETE", "/files/nothing", ""), 404},
+		{request("PUT", "/files/ok", "fine"), 201},
+	} {
+		send(t, c, step.raw)
+		resp := readResponse(t, br, "PUT")
+		if resp.Status != step.status || resp.Get("Connection") == "close" {
+			t.Fatalf("%s: %d, Connection %q; want %d on a kept connection",
+				strings.Fields(step.raw)[:2], resp.Status, resp.Get("Connection"), step.status)
+		}
+	}
+	wantFile(t, dir, "f", "file")
+	wantFile(t, dir, "ok", "fine")
+}
+
 // TestUploadInterrupted drops connections in the middle of their bodies:
 // the old file stays, and the temporary files and the folders made for
 // them go.

@@ -74,12 +74,12 @@ var (
 	escapeSentinel error
 )
 
-// writeFailed answers a write that failed after it began reading the body.
-// The rest of the body, if any, is unread and may be large, so the
-// connection closes rather than drain it.
-func writeFailed(w http1.ResponseWriter, status int) {
+// tooLarge answers 413 and closes the connection: draining the rest of a
+// body too large to take would mean reading what was just refused (RFC 9110
+// §15.5.14 lets the server close).
+func tooLarge(w http1.ResponseWriter) {
 	w.Header().SetClose()
-	http1.Error(w, status)
+	http1.Error(w, http1.StatusRequestEntityTooLarge)
 }
 
 // writable answers 405 and reports false when the server is read-only. The
