@@ -1,9 +1,9 @@
 package fileserver
 
 import (
+	"bytes"
 	"errors"
 	"io/fs"
-	"strings"
 	"syscall"
 
 	"ferry/internal/http1"
@@ -19,7 +19,7 @@ func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) 
 		return
 	}
 	switch {
-	case fi.IsDir() && (!name.Dir || !strings.HasSuffix(string(r.Path), "/")):
+	case fi.IsDir() && !bytes.HasSuffix(r.Path, []byte("/")):
 		redirectToFolder(w, r, name)
 		return
 	case !fi.IsDir() && (name.Dir || !fi.Mode().IsRegular()):

@@ -113,14 +113,16 @@ const multipartCopyBuffer = 32 << 10
 // onlyWriter hides a writer's ReadFrom, so io.CopyBuffer uses the buffer.
 type onlyWriter struct{ io.Writer }
 
-// sendBody copies n bytes of f, from its current offset, to w. The
-// connection's own writer sends no more than the declared Content-Length,
-// so it gets the bare file, which it hands to sendfile(2); any other
-// writer (a wrapper) gets the file behind a LimitReader, because the file
-// may grow while it is being sent.
+// sendBody sends the next n bytes of f as the body, whose Content-Length
+// was declared as n. ferry's writers (http1.Response and the compressing
+// writer) stop their ReadFrom at the declared length, so they get the bare
+// file, which http1.Response hands to sendfile(2); wrapping it in a
+// LimitReader would hide the file from sendfile. A writer without ReadFrom
+// gets the file behind a LimitReader, since the file may grow while it is
+// being sent.
 func sendBody(w http1.ResponseWriter, f *os.File, n int64) {
-	if _, ok := w.(*http1.Response); ok {
-		io.Copy(w, f)
+	if rf, ok := w.(io.ReaderFrom); ok {
+		rf.ReadFrom(f)
 		return
 	}
 	io.Copy(w, io.LimitReader(f, n))
