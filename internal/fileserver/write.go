@@ -24,7 +24,8 @@ var rootMethods = []string{"GET", "HEAD", "OPTIONS"}
 //   - a missing name: 404;
 //   - a name that is, or runs through, something of the wrong kind (a file
 //     where a folder is needed, a folder where a file is, a folder that is
-//     not empty): 409, the state of the resource conflicts with the request;
+//     not empty, a loop of symbolic links): 409, the state of the resource
+//     conflicts with the request;
 //   - a name longer than the filesystem stores: 400, no state would let
 //     the request succeed;
 //   - no space or quota left: 507 (RFC 4918 §11.5);
@@ -35,7 +36,8 @@ func (s *Server) fsStatus(err error) int {
 	case errors.Is(err, fs.ErrNotExist):
 		return http1.StatusNotFound
 	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR),
-		errors.Is(err, syscall.EEXIST), errors.Is(err, syscall.ENOTEMPTY):
+		errors.Is(err, syscall.EEXIST), errors.Is(err, syscall.ENOTEMPTY),
+		errors.Is(err, syscall.ELOOP):
 		return http1.StatusConflict
 	case errors.Is(err, syscall.ENAMETOOLONG):
 		return http1.StatusBadRequest

@@ -179,6 +179,7 @@ func TestFSStatus(t *testing.T) {
 		{"is_a_folder", wrap(syscall.EISDIR), 409},
 		{"exists", wrap(syscall.EEXIST), 409},
 		{"not_empty", wrap(syscall.ENOTEMPTY), 409},
+		{"link_loop", wrap(syscall.ELOOP), 409},
 		{"name_too_long", wrap(syscall.ENAMETOOLONG), 400},
 		{"permission", wrap(syscall.EACCES), 403},
 		{"not_permitted", wrap(syscall.EPERM), 403},
