@@ -199,6 +199,7 @@ func TestFolderRedirect(t *testing.T) {
 		{"/files/sub%20dir/%C3%A9", "/files/sub%20dir/%C3%A9/"},
 		{"/files/sub%20dir?sort=size&order=desc", "/files/sub%20dir/?sort=size&order=desc"},
 		{"/files", "/files/"},
+		{"/files/sub%20dir%2F", "/files/sub%20dir/"},
 	}
 	for _, tt := range tests {
 		resp := fetch(t, addr, "GET", tt.target)
