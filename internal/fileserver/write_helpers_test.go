@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
@@ -96,11 +97,16 @@ func trim(s string) string {
 	return s
 }
 
-// tempFiles lists the upload temporary files anywhere under dir.
+// tempFiles lists the upload temporary files anywhere under dir. The
+// server may be removing files and folders meanwhile: what vanishes during
+// the walk is skipped.
 func tempFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	var found []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p != dir {
+			return nil
+		}
 		if err != nil {
 			return err
 		}
