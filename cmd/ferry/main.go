@@ -140,12 +140,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	o.cfg.Handler = newHandler(root, o.files)
 	srv := server.New(o.cfg)
+	// Signals are caught before the start line is printed: whoever reads
+	// that line may signal at once, and must not kill the process.
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 	fmt.Fprintf(stderr, "ferry: serving %s on http://%s/\n", dir, ln.Addr())
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 	select {
 	case err := <-served:
 		fmt.Fprintf(stderr, "ferry: %v\n", err)
@@ -166,6 +168,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case <-signals:
 		fmt.Fprintf(stderr, "ferry: second signal, exiting at once\n")
+		// Closing every connection makes the handlers in flight fail
+		// their reads and writes at once, so an upload removes its
+		// temporary file before the process ends.
+		srv.Close()
 		return 1
 	}
 }

@@ -1,0 +1,500 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"ferry/internal/servertest"
+)
+
+// binary is the ferry built once for every test by TestMain.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ferrybin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "ferry")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	code := 1
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building ferry:", err)
+	} else {
+		code = m.Run()
+	}
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// waitTimeout bounds every wait for the process: generous, since the test
+// machine may be slow; only a wedged process takes that long.
+const waitTimeout = 10 * time.Second
+
+// syncBuffer collects a process's output while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// proc is a running ferry.
+type proc struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdout *syncBuffer
+	stderr *syncBuffer
+	done   chan struct{}
+	err    error
+	// addr is the host:port of the start line.
+	addr string
+}
+
+var startLine = regexp.MustCompile(`^ferry: serving (.+) on http://([^/\s]+)/\n`)
+
+// start runs ferry with args and waits for its start line.
+func start(t *testing.T, args ...string) *proc {
+	t.Helper()
+	p := launch(t, args...)
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		if m := startLine.FindStringSubmatch(p.stderr.String()); m != nil {
+			p.addr = m[2]
+			return p
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("ferry %q exited (%v) before its start line; stderr: %q", args, p.err, p.stderr)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no start line from ferry %q; stderr: %q", args, p.stderr)
+		}
+	}
+}
+
+// launch starts ferry with args; it is killed when the test ends, if need be.
+func launch(t *testing.T, args ...string) *proc {
+	t.Helper()
+	p := &proc{t: t, cmd: exec.Command(binary, args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		p.cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+// wait waits for the process to exit and returns its exit code.
+func (p *proc) wait() int {
+	p.t.Helper()
+	select {
+	case <-p.done:
+	case <-time.After(waitTimeout):
+		p.t.Fatalf("ferry did not exit within %v; stderr: %q", waitTimeout, p.stderr)
+	}
+	var ee *exec.ExitError
+	switch {
+	case p.err == nil:
+		return 0
+	case errors.As(p.err, &ee) && ee.Exited():
+		return ee.ExitCode()
+	}
+	p.t.Fatalf("ferry ended by %v; stderr: %q", p.err, p.stderr)
+	return -1
+}
+
+func (p *proc) signal(sig os.Signal) {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// get sends a GET on a new connection and returns its response.
+func (p *proc) get(target string) *servertest.Response {
+	p.t.Helper()
+	return servertest.Do(p.t, p.addr, "GET "+target+" HTTP/1.1\r\nHost: x\r\n\r\n")
+}
+
+// checkNoCrash fails when stderr holds a Go stack trace.
+func checkNoCrash(t *testing.T, stderr string) {
+	t.Helper()
+	if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "panic") {
+		t.Errorf("stack trace on stderr: %q", stderr)
+	}
+}
+
+// freePort returns a port nothing listens on (at the time of the call).
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+func TestStartLine(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, "--port", "0", "--directory", dir)
+	m := startLine.FindStringSubmatch(p.stderr.String())
+	if m[1] != dir {
+		t.Errorf("start line names folder %q, want %q", m[1], dir)
+	}
+	host, port, err := net.SplitHostPort(p.addr)
+	if err != nil || host != "127.0.0.1" || port == "0" {
+		t.Fatalf("start line names %q, want 127.0.0.1 and the bound port", p.addr)
+	}
+	if resp := p.get("/echo/up"); resp.Status != 200 || string(resp.Body) != "up" {
+		t.Fatalf("%d %q", resp.Status, resp.Body)
+	}
+	if strings.Count(p.stderr.String(), "\n") != 1 {
+		t.Errorf("stderr has more than the start line: %q", p.stderr)
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != 0 {
+		t.Errorf("exit %d after SIGTERM", code)
+	}
+}
+
+// TestBarePort: the port may be given as python3 -m http.server takes it,
+// before or after the flags.
+func TestBarePort(t *testing.T) {
+	dir := t.TempDir()
+	for _, order := range []string{"after", "before"} {
+		t.Run(order, func(t *testing.T) {
+			port := freePort(t)
+			args := []string{"--directory", dir, port}
+			if order == "before" {
+				args = []string{port, "--directory", dir}
+			}
+			p := start(t, args...)
+			if p.addr != "127.0.0.1:"+port {
+				t.Fatalf("listening on %q, want port %s", p.addr, port)
+			}
+			if resp := p.get("/"); resp.Status != 200 {
+				t.Fatalf("GET /: %d", resp.Status)
+			}
+			p.signal(syscall.SIGINT)
+			if code := p.wait(); code != 0 {
+				t.Errorf("exit %d after SIGINT", code)
+			}
+		})
+	}
+}
+
+// TestFiles: the directory flag is what /files/ serves.
+func TestFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "hello"), []byte("hello, file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := start(t, "--port", "0", "--directory", dir, "--quiet")
+	resp := p.get("/files/hello")
+	if resp.Status != 200 || string(resp.Body) != "hello, file" || resp.Get("Content-Type") != "application/octet-stream" {
+		t.Fatalf("%d %q %q", resp.Status, resp.Body, resp.Get("Content-Type"))
+	}
+}
+
+// TestBadUsage: a bad flag or argument prints usage and exits 2.
+func TestBadUsage(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"--no-such-flag"},
+		{"--port", "seventy"},
+		{"--port", "70000"},
+		{"--port", "-1"},
+		{"80", "81"},
+		{"--max-conns", "0"},
+		{"--header-timeout", "soon"},
+		{"--quiet=maybe"},
+	} {
+		t.Run(strings.Join(args, "_"), func(t *testing.T) {
+			p := launch(t, append([]string{"--directory", dir}, args...)...)
+			if code := p.wait(); code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			stderr := p.stderr.String()
+			if !strings.Contains(stderr, "usage: ferry") {
+				t.Errorf("no usage on stderr: %q", stderr)
+			}
+			checkNoCrash(t, stderr)
+			if p.stdout.String() != "" {
+				t.Errorf("stdout: %q", p.stdout)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	p := launch(t, "--help")
+	if code := p.wait(); code != 0 {
+		t.Errorf("exit %d, want 0", code)
+	}
+	if !strings.Contains(p.stderr.String(), "--directory") && !strings.Contains(p.stderr.String(), "-directory") {
+		t.Errorf("help does not list the flags: %q", p.stderr)
+	}
+}
+
+// TestCannotServe: a port in use, a missing folder, a file for a folder:
+// one line on stderr and exit 1.
+func TestCannotServe(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, busyPort, _ := net.SplitHostPort(busy.Addr().String())
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"port_in_use", []string{"--directory", dir, "--port", busyPort}, "address already in use"},
+		{"port_in_use_bare", []string{"--directory", dir, busyPort}, "address already in use"},
+		{"missing_folder", []string{"--port", "0", "--directory", filepath.Join(dir, "missing")}, "no such file or directory"},
+		{"file_as_folder", []string{"--port", "0", "--directory", file}, "not a folder"},
+		{"bad_bind", []string{"--port", "0", "--directory", dir, "--bind", "no.such.host.invalid"}, "ferry: "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := launch(t, tt.args...)
+			if code := p.wait(); code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			stderr := p.stderr.String()
+			if strings.Count(stderr, "\n") != 1 || !strings.HasPrefix(stderr, "ferry: ") || !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q, want one line naming %q", stderr, tt.want)
+			}
+			checkNoCrash(t, stderr)
+		})
+	}
+}
+
+// TestAccessLog: one line per request on stdout, flushed on its own
+// within a moment, with method, target, protocol, status and bytes.
+func TestAccessLog(t *testing.T) {
+	p := start(t, "--port", "0", "--directory", t.TempDir())
+	p.get("/echo/logged")
+	p.get("/nowhere")
+	want := []*regexp.Regexp{
+		regexp.MustCompile(`(?m) GET /echo/logged HTTP/1\.1 200 6 [0-9.]+ms$`),
+		regexp.MustCompile(`(?m) GET /nowhere HTTP/1\.1 404 14 [0-9.]+ms$`),
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		out := p.stdout.String()
+		if want[0].MatchString(out) && want[1].MatchString(out) {
+			if n := strings.Count(out, "\n"); n != 2 {
+				t.Errorf("%d lines for 2 requests: %q", n, out)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("access log lines missing from stdout: %q", out)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A refused head is logged too.
+	servertest.Exchange(t, p.addr, "GET / HTTP/1.1\r\n\r\n")
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if out := p.stdout.String(); !strings.Contains(out, " 400 ") || strings.Count(out, "\n") != 3 {
+		t.Errorf("log after a refused head: %q", out)
+	}
+}
+
+func TestQuiet(t *testing.T) {
+	p := start(t, "--port", "0", "--directory", t.TempDir(), "--quiet")
+	for range 3 {
+		if resp := p.get("/echo/quiet"); resp.Status != 200 {
+			t.Fatalf("status %d", resp.Status)
+		}
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if out := p.stdout.String(); out != "" {
+		t.Errorf("--quiet, yet stdout has %q", out)
+	}
+}
+
+// TestSignalIdle: with an idle keep-alive connection open, SIGTERM closes
+// it and the process exits 0.
+func TestSignalIdle(t *testing.T) {
+	p := start(t, "--port", "0", "--directory", t.TempDir(), "--quiet")
+	c := servertest.Dial(t, p.addr)
+	br := bufio.NewReader(c)
+	io.WriteString(c, "GET /echo/a HTTP/1.1\r\nHost: x\r\n\r\n")
+	if _, err := servertest.ReadResponse(br, "GET"); err != nil {
+		t.Fatal(err)
+	}
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit %d; stderr %q", code, p.stderr)
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Errorf("idle connection after exit: %v, want end-of-file", err)
+	}
+	checkNoCrash(t, p.stderr.String())
+}
+
+// startUpload begins a POST of size bytes to /files/name and returns once
+// the file server reads the body (it asked for "100 Continue"), having
+// sent the first part of the body.
+func startUpload(t *testing.T, p *proc, name string, size int, part []byte) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	c := servertest.Dial(t, p.addr)
+	br := bufio.NewReader(c)
+	fmt.Fprintf(c, "POST /files/%s HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", name, size)
+	line, err := br.ReadString('\n')
+	if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
+		t.Fatalf("waiting for 100 Continue: %q, %v", line, err)
+	}
+	if line, err := br.ReadString('\n'); err != nil || line != "\r\n" {
+		t.Fatalf("after 100 Continue: %q, %v", line, err)
+	}
+	if _, err := c.Write(part); err != nil {
+		t.Fatal(err)
+	}
+	return c, br
+}
+
+// listDir returns the names in dir.
+func listDir(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestSignalDuringUpload: SIGTERM while an upload is in flight lets it
+// finish: the client gets its 201, the file is whole, the process exits 0.
+func TestSignalDuringUpload(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, "--port", "0", "--directory", dir, "--quiet")
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<14)
+	c, br := startUpload(t, p, "up.bin", len(body), body[:1000])
+	p.signal(syscall.SIGTERM)
+	// The server stops accepting before the upload ends.
+	for {
+		nc, err := net.DialTimeout("tcp", p.addr, waitTimeout)
+		if err != nil {
+			break
+		}
+		nc.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, err := c.Write(body[1000:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := servertest.ReadResponse(br, "POST")
+	if err != nil || resp.Status != 201 {
+		t.Fatalf("upload during shutdown: %v %v", resp, err)
+	}
+	if !strings.EqualFold(resp.Get("Connection"), "close") {
+		t.Errorf("Connection %q, want close", resp.Get("Connection"))
+	}
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit %d; stderr %q", code, p.stderr)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "up.bin"))
+	if err != nil || !bytes.Equal(got, body) {
+		t.Fatalf("uploaded file: %d bytes, %v; want %d", len(got), err, len(body))
+	}
+	if names := listDir(t, dir); len(names) != 1 {
+		t.Errorf("folder holds %q, want only up.bin", names)
+	}
+}
+
+// TestSignalUploadStalls: an upload still unfinished when the grace period
+// ends is abandoned without a trace, and the process exits 0.
+func TestSignalUploadStalls(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, "--port", "0", "--directory", dir, "--quiet", "--shutdown-grace", "300ms")
+	c, _ := startUpload(t, p, "stalled.bin", 1<<20, make([]byte, 1000))
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit %d; stderr %q", code, p.stderr)
+	}
+	if names := listDir(t, dir); len(names) != 0 {
+		t.Errorf("an abandoned upload left %q", names)
+	}
+	c.SetReadDeadline(time.Now().Add(waitTimeout))
+	if _, err := io.ReadAll(c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("the stalled client's connection: %v", err)
+	}
+	checkNoCrash(t, p.stderr.String())
+}
+
+// TestSecondSignal: a second signal ends the process at once, even with
+// an upload in flight and a long grace period; the upload leaves nothing.
+func TestSecondSignal(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, "--port", "0", "--directory", dir, "--quiet", "--shutdown-grace", "1h")
+	startUpload(t, p, "stalled.bin", 1<<20, make([]byte, 1000))
+	p.signal(syscall.SIGTERM)
+	// Once new connections are refused, the first signal has been taken.
+	for {
+		nc, err := net.DialTimeout("tcp", p.addr, waitTimeout)
+		if err != nil {
+			break
+		}
+		nc.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.signal(syscall.SIGINT)
+	p.wait()
+	if names := listDir(t, dir); len(names) != 0 {
+		t.Errorf("an abandoned upload left %q", names)
+	}
+	checkNoCrash(t, p.stderr.String())
+}
