@@ -25,18 +25,19 @@ func isStrongETag(tag string) bool {
 	return len(tag) >= 2 && tag[0] == '"' && tag[len(tag)-1] == '"'
 }
 
-// unmarkIfNoneMatch removes the coding suffix from the entity tags of the
-// request's If-None-Match fields, in place, so that the handler, which
-// knows only the identity tag, recognises a tag it handed out through this
-// package and answers 304. The comparison If-None-Match asks for is the weak
-// one (RFC 9110 §13.1.2), under which the compressed and identity forms are
-// the same resource state. The suffix is overwritten with spaces after the
-// closing quote, which list parsing drops as whitespace: the field's bytes
-// live in the connection's read buffer and cannot change length. It
-// reports whether it removed any suffix.
-func unmarkIfNoneMatch(h *http1.Header, c Coding) (found bool) {
-	suffix := c.String()
-	for v := range h.Values("If-None-Match") {
+// unmarkTags removes the "-gzip" suffix from the entity tags of the
+// request's field (If-None-Match or If-Match), in place, so that the
+// handler, which knows only the identity tag, recognises a tag it handed out
+// through this package: a client revalidating its compressed copy gets 304,
+// and one updating the file it downloaded compressed is not refused with
+// 412. Both tags name the same state of the file, and the server is the
+// authority on what its tags mean. The suffix is overwritten with spaces
+// after the closing quote, which list parsing drops as whitespace: the
+// field's bytes live in the connection's read buffer and cannot change
+// length. It reports whether it removed any suffix.
+func unmarkTags(h *http1.Header, field string) (found bool) {
+	const suffix = "-gzip"
+	for v := range h.Values(field) {
 		open := -1
 		for i := 0; i < len(v); i++ {
 			if v[i] != '"' {
@@ -46,8 +47,8 @@ func unmarkIfNoneMatch(h *http1.Header, c Coding) (found bool) {
 				open = i
 				continue
 			}
-			cut := i - len(suffix) - 1
-			if cut > open && v[cut] == '-' && string(v[cut+1:i]) == suffix {
+			cut := i - len(suffix)
+			if cut > open && string(v[cut:i]) == suffix {
 				v[cut] = '"'
 				for j := cut + 1; j <= i; j++ {
 					v[j] = ' '
@@ -58,6 +59,22 @@ func unmarkIfNoneMatch(h *http1.Header, c Coding) (found bool) {
 		}
 	}
 	return found
+}
+
+// scanFields reports, in one pass over the request's fields, whether it
+// sent Accept-Encoding, and If-Match or If-None-Match.
+func scanFields(h *http1.Header) (acceptEncoding, conditional bool) {
+	for name := range h.All() {
+		switch len(name) {
+		case len("Accept-Encoding"):
+			acceptEncoding = acceptEncoding || http1.EqualFold(name, "Accept-Encoding")
+		case len("If-Match"):
+			conditional = conditional || http1.EqualFold(name, "If-Match")
+		case len("If-None-Match"):
+			conditional = conditional || http1.EqualFold(name, "If-None-Match")
+		}
+	}
+	return acceptEncoding, conditional
 }
 
 // hasToken reports whether the comma-separated list v names tok, ignoring

@@ -72,4 +72,17 @@ func TestFileServer(t *testing.T) {
 	if changed.Get("ETag") == etag {
 		t.Errorf("ETag %q unchanged after the file changed", etag)
 	}
+
+	// A client updating the file it downloaded compressed names the tag it
+	// was given: the current one is accepted, the stale one refused.
+	put := func(tag string) int {
+		raw := "PUT /files/a.txt HTTP/1.1\r\nHost: x\r\nIf-Match: " + tag + "\r\nContent-Length: 3\r\n\r\nnew"
+		return servertest.Do(t, addr, raw).Status
+	}
+	if status := put(etag); status != 412 {
+		t.Errorf("PUT If-Match with a stale gzip tag: %d, want 412", status)
+	}
+	if status := put(changed.Get("ETag")); status != 204 {
+		t.Errorf("PUT If-Match with the current gzip tag: %d, want 204", status)
+	}
 }

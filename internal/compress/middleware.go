@@ -19,8 +19,10 @@ type Handler struct {
 // that accept it. Responses to requests without Accept-Encoding pass
 // untouched, at no cost: those clients cannot take a coding, and caches
 // learn of the negotiation from the Vary sent to the clients that can.
-// Only GET and HEAD are wrapped; other methods answer with statuses and
-// short bodies not worth compressing, and keep the handler's writer as is.
+// Only GET and HEAD are compressed; other methods answer with statuses and
+// short bodies not worth it, and keep the handler's writer as is. Every
+// request's If-Match and If-None-Match lose the suffix compressed
+// representations' tags carry (unmarkTags).
 func Middleware(next http1.Handler, opts Options) *Handler {
 	h := &Handler{next: next}
 	switch {
@@ -34,12 +36,17 @@ func Middleware(next http1.Handler, opts Options) *Handler {
 
 // ServeHTTP implements http1.Handler.
 func (h *Handler) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
-	if r.Method != "GET" && r.Method != "HEAD" || !r.Header.Has("Accept-Encoding") {
+	acceptEncoding, conditional := scanFields(&r.Header)
+	inmCoded := false
+	if conditional {
+		unmarkTags(&r.Header, "If-Match")
+		inmCoded = unmarkTags(&r.Header, "If-None-Match")
+	}
+	if !acceptEncoding || r.Method != "GET" && r.Method != "HEAD" {
 		h.next.ServeHTTP(w, r)
 		return
 	}
 	coding, _ := Negotiate(&r.Header)
-	inmCoded := coding != Identity && unmarkIfNoneMatch(&r.Header, coding)
 	cw := writerPool.Get().(*writer)
 	cw.reset(w, r, coding, h.cache, inmCoded)
 	h.next.ServeHTTP(cw, r)

@@ -46,7 +46,7 @@ func TestMarkETag(t *testing.T) {
 	}
 }
 
-func TestUnmarkIfNoneMatch(t *testing.T) {
+func TestUnmarkTags(t *testing.T) {
 	tests := []struct {
 		in    string
 		want  []string
@@ -60,11 +60,12 @@ func TestUnmarkIfNoneMatch(t *testing.T) {
 		{`"gzip"`, []string{`"gzip"`}, false},
 		{`"a-gzip-gzip"`, []string{`"a-gzip"`}, true},
 		{`"a-zstd"`, []string{`"a-zstd"`}, false},
+		{`"a-gzip" , "b-gzip"`, []string{`"a"`, `"b"`}, true},
 		{`"unterminated-gzip`, []string{`"unterminated-gzip`}, false},
 	}
 	for _, tt := range tests {
 		req := parseRequest(t, "If-None-Match: "+tt.in+"\r\n")
-		found := unmarkIfNoneMatch(&req.Header, Gzip)
+		found := unmarkTags(&req.Header, "If-None-Match")
 		var got []string
 		for v := range req.Header.Values("If-None-Match") {
 			for e := range http1.ListElements(v) {

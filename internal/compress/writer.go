@@ -227,7 +227,7 @@ func (cw *writer) decide(finishing bool) error {
 	}
 	ct := h.Get("Content-Type")
 	status := cw.status
-	if status == http1.StatusNotModified && cw.inmCoded {
+	if status == http1.StatusNotModified && cw.inmCoded && cw.coding != Identity {
 		// The client validated the compressed form it holds: the 304
 		// names that form's ETag (RFC 9110 §15.4.5). A 304 carries no
 		// Content-Type to tell whether this one would be compressed.

@@ -372,6 +372,10 @@ func TestCachedFile(t *testing.T) {
 		t.Errorf("If-None-Match with the gzip tag: %d, ETag %q; want 304, %q", notModified.Status, notModified.Get("ETag"), etag)
 	}
 	wantHeader(t, notModified, "Vary", "Accept-Encoding")
+	refused := get(t, addr, "GET", "/a.txt", ae("gzip;q=0"), "If-None-Match: "+etag+"\r\n")
+	if want := strings.TrimSuffix(etag, `-gzip"`) + `"`; refused.Status != 304 || refused.Get("ETag") != want {
+		t.Errorf("If-None-Match with the gzip tag, gzip refused: %d, ETag %q; want 304, %q", refused.Status, refused.Get("ETag"), want)
+	}
 
 	// Same size and type, new content and modification time: a new ETag,
 	// so the stale compressed form must not be sent.
