@@ -32,6 +32,7 @@ func TestWritePreconditions(t *testing.T) {
 		{"put_if_match_star", "PUT", "/files/f", "If-Match: *", 204, "v2"},
 		{"put_if_match_star_absent", "PUT", "/files/g", "If-Match: *", 412, "v1"},
 		{"put_if_none_match_star", "PUT", "/files/f", "If-None-Match: *", 412, "v1"},
+		{"put_if_none_match_star_absent", "PUT", "/files/g", "If-None-Match: *", 201, "v1"},
 		{"put_if_none_match_current", "PUT", "/files/f", "If-None-Match: ETAG", 412, "v1"},
 		{"put_if_none_match_other", "PUT", "/files/f", `If-None-Match: "other"`, 204, "v2"},
 		{"put_if_unmodified_since_before", "PUT", "/files/f", "If-Unmodified-Since: BEFORE", 412, "v1"},
@@ -74,8 +75,11 @@ func TestWritePreconditions(t *testing.T) {
 			} else {
 				wantFile(t, dir, "f", tt.want)
 			}
-			if tt.status == 412 {
+			switch {
+			case tt.status == 412:
 				wantAbsent(t, dir, "g")
+			case tt.target == "/files/g" && tt.status == 201:
+				wantFile(t, dir, "g", "v2")
 			}
 			wantNoTemp(t, dir)
 		})
