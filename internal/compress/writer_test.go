@@ -19,17 +19,30 @@ import (
 	"ferry/internal/servertest"
 )
 
-// text returns n bytes of pseudo-English, which compresses about as well
-// as real text does.
+// text returns n bytes of lines of words drawn from a vocabulary of a few
+// hundred, which compresses about 3 to 1 like prose or source code (the
+// load benchmark's text file is made the same way).
 func text(n int, seed uint64) []byte {
-	words := strings.Fields("the quick brown fox jumps over lazy dog server file request " +
-		"response header body compress gzip cache client connection stream chunk length")
-	r := rand.New(rand.NewPCG(seed, 1))
+	words := strings.Fields(`the a of to and in is it that for on with as was he be
+		by at this from or had not are but have they which one you were her all she there
+		would their we him been has when who will more no if out so said what up its about
+		into than them can only other new some could time these two may then do first any
+		my now such like our over man me even most made after also did many before must
+		through back years where much your way well down should because each just those
+		people how too little state good very make world still own see men work long get
+		here between both life being under never day same another know while last might
+		server request response header connection socket buffer parser ferry file folder
+		upload download range gzip chunked pipeline latency throughput kernel sendfile`)
+	r := rand.New(rand.NewPCG(seed, 2))
 	var b bytes.Buffer
+	line := 0
 	for b.Len() < n {
-		b.WriteString(words[r.IntN(len(words))])
-		if r.IntN(12) == 0 {
-			b.WriteString(".\n")
+		w := words[r.IntN(len(words))]
+		b.WriteString(w)
+		line += len(w) + 1
+		if line > 64+r.IntN(16) {
+			b.WriteByte('\n')
+			line = 0
 		} else {
 			b.WriteByte(' ')
 		}
