@@ -79,9 +79,6 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 		http1.Error(w, status)
 		return
 	}
-	// The request's byte slices point into the connection's read buffer,
-	// which reading the body may overwrite: keep what is needed after it.
-	location := string(r.Path)
 	info, status := s.store(r, name.Rel, old)
 	switch status {
 	case 0:
@@ -101,7 +98,7 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 		w.WriteHeader(http1.StatusNoContent)
 		return
 	}
-	h.Set("Location", location)
+	h.Set("Location", string(r.Path))
 	w.WriteHeader(http1.StatusCreated)
 }
 
