@@ -274,6 +274,7 @@ func (b *bench) run(r *row, base string) *result {
 			if r.kind == wrkRow && b.warmup > 0 {
 				if _, err := runWrk(b.env, s, r, b.warmup); err != nil {
 					res.skip = fmt.Sprintf("%s warm-up: %v", k, err)
+					fmt.Fprintf(os.Stderr, "  skipped: %s\n", res.skip)
 					return res
 				}
 			}
