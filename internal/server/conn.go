@@ -113,7 +113,15 @@ func (c *conn) serveRequests() (parked bool) {
 		}
 		c.body.Reset(&c.req, c.resp)
 		c.resp.Reset(&c.req)
-		c.runHandler()
+		if !c.runHandler() {
+			// The handler panicked after its response's head went out.
+			// Ending the body properly (the last chunk) would pass a
+			// truncated response off as whole, so the connection is cut
+			// after what was written.
+			c.resp.Flush()
+			c.logRequest(start)
+			return false
+		}
 		if !c.body.Done() && (c.body.ContinuePending() || !c.body.Discard(maxDrainBytes)) {
 			c.resp.SetClose()
 		}
@@ -175,25 +183,27 @@ func (c *conn) awaitRequest() (parked, ok bool) {
 // more requests are buffered.
 const flushBatch = 32 << 10
 
-// runHandler calls the handler and turns a panic into a 500 (or, when the
-// head is already out, into a closed connection), logging the stack once.
-func (c *conn) runHandler() {
+// runHandler calls the handler and turns a panic into a 500, logging the
+// stack once. It reports false when the panic came after the head went
+// out: the response cannot be completed, and the connection must be cut.
+func (c *conn) runHandler() (ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
-			if v == errAbortHandler {
-				c.resp.SetClose()
+			if v != errAbortHandler {
+				c.srv.cfg.ErrorLog.Printf("panic serving %s %s: %v\n%s", c.req.Method, c.req.Target, v, debug.Stack())
+			}
+			c.resp.SetClose()
+			if c.resp.Committed() {
 				return
 			}
-			c.srv.cfg.ErrorLog.Printf("panic serving %s %s: %v\n%s", c.req.Method, c.req.Target, v, debug.Stack())
+			ok = true
+			c.resp.Reset(&c.req)
 			c.resp.SetClose()
-			if !c.resp.Committed() {
-				c.resp.Reset(&c.req)
-				c.resp.SetClose()
-				http1.Error(c.resp, http1.StatusInternalServerError)
-			}
+			http1.Error(c.resp, http1.StatusInternalServerError)
 		}
 	}()
 	c.srv.cfg.Handler.ServeHTTP(c.resp, &c.req)
+	return true
 }
 
 // errAbortHandler lets a handler stop without a logged stack.

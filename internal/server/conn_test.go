@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"ferry/internal/servertest"
 )
 
 const continueLine = "HTTP/1.1 100 Continue\r\n\r\n"
@@ -235,4 +237,45 @@ func TestHeadMatchesGet(t *testing.T) {
 		}
 	}
 	cl.expectUsable()
+}
+
+// TestStreamFraming: a body of unknown length goes out chunked on
+// HTTP/1.1 (the connection stays usable) and close-delimited on HTTP/1.0.
+func TestStreamFraming(t *testing.T) {
+	addr := start(t)
+	cl := dial(t, addr)
+	resp := cl.do("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp.Status != 200 || !resp.Chunked || len(resp.Body) != streamBytes || resp.Get("Content-Length") != "" {
+		t.Fatalf("HTTP/1.1: %d chunked %v, %d bytes, Content-Length %q", resp.Status, resp.Chunked, len(resp.Body), resp.Get("Content-Length"))
+	}
+	checkFraming(t, resp, false)
+	head := cl.do("HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+	if head.Status != 200 || len(head.Body) != 0 {
+		t.Fatalf("HEAD: %d, %d bytes", head.Status, len(head.Body))
+	}
+	if cl := head.Get("Content-Length"); cl != "" && cl != fmt.Sprint(streamBytes) {
+		t.Errorf("HEAD: Content-Length %q, but GET sends %d bytes", cl, streamBytes)
+	}
+	cl.expectUsable()
+
+	cl = dial(t, addr)
+	resp = cl.do("GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+	if resp.Status != 200 || resp.Chunked || len(resp.Body) != streamBytes || resp.Get("Content-Length") != "" {
+		t.Fatalf("HTTP/1.0: %d chunked %v, %d bytes, Content-Length %q", resp.Status, resp.Chunked, len(resp.Body), resp.Get("Content-Length"))
+	}
+	checkFraming(t, resp, true)
+}
+
+// TestPanicMidStream: a handler that panics after its response began must
+// not have that response passed off as complete: the client sees the
+// stream cut, not its last chunk.
+func TestPanicMidStream(t *testing.T) {
+	addr := start(t)
+	cl := dial(t, addr)
+	cl.send("GET /stream-panic HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := servertest.ReadResponse(cl.br, "GET")
+	if err == nil {
+		t.Fatalf("a stream cut by a panic read as a whole response of %d bytes", len(resp.Body))
+	}
+	dial(t, addr).expectUsable()
 }

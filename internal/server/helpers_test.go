@@ -28,6 +28,8 @@ import (
 //	POST /ignore      answers 200 "ignored\n" without reading the body
 //	POST /toolarge    answers 413 without reading the body
 //	GET  /panic       panics
+//	GET  /stream      streamBytes in 1 KiB writes, no length declared
+//	GET  /stream-panic the same, then panics
 func newTestHandler() http1.Handler {
 	rt := router.New()
 	rt.Handle("/", []string{"GET"}, http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
@@ -45,7 +47,25 @@ func newTestHandler() http1.Handler {
 	rt.Handle("/panic", []string{"GET"}, http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
 		panic("test handler panics on purpose")
 	}))
+	rt.Handle("/stream", []string{"GET"}, http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		writeStream(w)
+	}))
+	rt.Handle("/stream-panic", []string{"GET"}, http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		writeStream(w)
+		panic("test handler panics mid-stream on purpose")
+	}))
 	return rt
+}
+
+// streamBytes is the length of /stream's body: more than the response
+// writer holds back to compute a length, so it goes out as a stream.
+const streamBytes = 256 << 10
+
+func writeStream(w http1.ResponseWriter) {
+	piece := []byte(strings.Repeat("0123456789abcdef", 64))
+	for range streamBytes / len(piece) {
+		w.Write(piece)
+	}
 }
 
 // echoBody sends the request body back. A body that cannot be read is
