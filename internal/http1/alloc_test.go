@@ -1,0 +1,121 @@
+package http1
+
+import (
+	"bufio"
+	"bytes"
+	"net/http"
+	"testing"
+)
+
+var benchRequests = []struct{ name, raw string }{
+	{"curl", curlRequest},
+	{"browser", browserRequest},
+}
+
+func BenchmarkParseHead(b *testing.B) {
+	for _, bc := range benchRequests {
+		b.Run(bc.name, func(b *testing.B) {
+			buf := []byte(bc.raw)
+			var req Request
+			b.ReportAllocs()
+			b.SetBytes(int64(len(buf)))
+			for b.Loop() {
+				if _, err := ParseHead(buf, &req, &DefaultLimits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParseHeadNetHTTP is the standard library's parser on the same
+// bytes, for comparison in the same run.
+func BenchmarkParseHeadNetHTTP(b *testing.B) {
+	for _, bc := range benchRequests {
+		b.Run(bc.name, func(b *testing.B) {
+			src := bytes.NewReader([]byte(bc.raw))
+			br := bufio.NewReader(src)
+			b.ReportAllocs()
+			b.SetBytes(int64(len(bc.raw)))
+			for b.Loop() {
+				src.Reset([]byte(bc.raw))
+				br.Reset(src)
+				if _, err := http.ReadRequest(br); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestParseHeadAllocs guards the parser's promise: a reused Request parses
+// the requests real clients send without allocating.
+func TestParseHeadAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	reqs := append(benchRequests[:len(benchRequests):len(benchRequests)],
+		struct{ name, raw string }{"wrk", wrkRequest},
+		struct{ name, raw string }{"chunked_post", "POST /files/x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n"},
+		struct{ name, raw string }{"absolute_form_http10", "HEAD http://a/b?c HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 5, 5\r\n\r\n"},
+	)
+	for _, tc := range reqs {
+		buf := []byte(tc.raw)
+		var req Request
+		if _, err := ParseHead(buf, &req, &DefaultLimits); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if n := testing.AllocsPerRun(100, func() { ParseHead(buf, &req, &DefaultLimits) }); n != 0 {
+			t.Errorf("%s: %v allocations per parse", tc.name, n)
+		}
+	}
+}
+
+// loopConn serves the same request bytes forever and discards writes, so a
+// whole request-response cycle can be measured without the network.
+type loopConn struct {
+	memConn
+	raw []byte
+}
+
+func (c *loopConn) Read(p []byte) (int, error) {
+	if len(c.data) == 0 {
+		c.data = c.raw
+	}
+	return c.memConn.Read(p)
+}
+
+// TestServeCycleAllocs runs what the server does for one keep-alive request
+// (read the head, read the body, answer with a small body, flush) and
+// asserts it allocates nothing once the connection is warm.
+func TestServeCycleAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	raw := []byte("POST /echo/abc HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello")
+	conn := &loopConn{memConn: memConn{step: 1 << 20}, raw: raw}
+	rd := NewReader(conn)
+	req := Request{Body: NewBody(rd)}
+	w := NewResponse(conn, 0)
+	var scratch [16]byte
+	cycle := func() {
+		if err := rd.ReadHead(&req, &DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		req.Body.Reset(&req, w)
+		w.Reset(&req)
+		n, _ := req.Body.Read(scratch[:])
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write(scratch[:n])
+		if err := w.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cycle()
+	if n := testing.AllocsPerRun(100, cycle); n != 0 {
+		t.Errorf("%v allocations per request", n)
+	}
+}
