@@ -1,6 +1,6 @@
 module ferry/bench
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/klauspost/compress v1.20.3
