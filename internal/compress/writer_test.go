@@ -476,3 +476,48 @@ func TestBodyLongerThanDeclared(t *testing.T) {
 		t.Errorf("writing past the declared length did not fail")
 	}
 }
+
+// TestHeadWithoutBody covers a handler that, like ferry's file server,
+// declares the length on HEAD but copies no body: until the compressed form
+// is cached there is nothing to measure it by, so HEAD gets the identity
+// headers; once a GET has cached it, HEAD gets the compressed ones.
+func TestHeadWithoutBody(t *testing.T) {
+	body := text(20000, 16)
+	addr := start(t, http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("ETag", `"v1"`)
+		w.Header().SetContentLength(int64(len(body)))
+		if r.Method != "HEAD" {
+			w.Write(body)
+		}
+	}))
+	before := get(t, addr, "HEAD", "/", ae("gzip"))
+	wantHeader(t, before, "Content-Encoding", "")
+	wantHeader(t, before, "Content-Length", strconv.Itoa(len(body)))
+	wantHeader(t, before, "ETag", `"v1"`)
+	wantHeader(t, before, "Vary", "Accept-Encoding")
+
+	g := get(t, addr, "GET", "/", ae("gzip"))
+	wantGzip(t, g, body)
+	after := get(t, addr, "HEAD", "/", ae("gzip"))
+	for _, name := range []string{"Content-Encoding", "Content-Length", "ETag", "Vary"} {
+		if after.Get(name) != g.Get(name) {
+			t.Errorf("%s: GET %q, HEAD after it %q", name, g.Get(name), after.Get(name))
+		}
+	}
+}
+
+func TestSmallCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.txt")
+	body := text(20000, 17)
+	writeFile(t, path, body, time.Unix(1_700_000_000, 0))
+	fh := &fileHandler{path: path, ctype: "text/plain"}
+	// A cache smaller than the compressed file keeps nothing.
+	addr := servertest.Start(t, Middleware(fh, Options{CacheBytes: 1000}))
+	for range 2 {
+		wantGzip(t, get(t, addr, "GET", "/a.txt", ae("gzip")), body)
+	}
+	if fh.read.Load() != int64(2*len(body)) {
+		t.Errorf("read %d bytes, want %d", fh.read.Load(), 2*len(body))
+	}
+}
