@@ -230,7 +230,7 @@ func (w *Response) commit(length int64) {
 	for _, f := range w.header.fields {
 		b = append(b, f.name...)
 		b = append(b, ": "...)
-		b = append(b, f.value...)
+		b = appendFieldValue(b, f.value)
 		b = append(b, "\r\n"...)
 	}
 	switch {
@@ -253,6 +253,21 @@ func (w *Response) commit(length int64) {
 		b = append(b, "Connection: keep-alive\r\n"...)
 	}
 	w.out = append(b, "\r\n"...)
+}
+
+// appendFieldValue appends a header value with CR and LF turned into
+// spaces, as net/http does: a value built from request data (a Location, a
+// file name) must not be able to end the field and inject another one
+// (response splitting).
+func appendFieldValue(b []byte, v string) []byte {
+	start := len(b)
+	b = append(b, v...)
+	for i := start; i < len(b); i++ {
+		if b[i] == '\r' || b[i] == '\n' {
+			b[i] = ' '
+		}
+	}
+	return b
 }
 
 // ReadFrom copies src to the body. When the length is declared and nothing

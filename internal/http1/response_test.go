@@ -144,6 +144,9 @@ func TestResponseFraming(t *testing.T) {
 			h.Del("x-gone")
 			h.Set("Content-Length", "bogus")
 		}, "HTTP/1.1 200 OK\r\nServer: ferry\r\nDate: D\r\nVary: Accept\r\nX-A: 2\r\nvary: Accept-Encoding\r\nContent-Length: 0\r\n\r\n", false},
+		{"header_value_newlines", getReq, func(w *Response, _ *Request) {
+			w.Header().Set("Location", "/a\r\nSet-Cookie: x=1\n")
+		}, "HTTP/1.1 200 OK\r\nServer: ferry\r\nDate: D\r\nLocation: /a  Set-Cookie: x=1 \r\nContent-Length: 0\r\n\r\n", false},
 		{"error_404", getReq, func(w *Response, _ *Request) {
 			w.Header().Set("ETag", `"e"`)
 			w.Header().Set("Content-Encoding", "gzip")
