@@ -74,6 +74,11 @@ func (b *Body) Read(p []byte) (int, error) {
 	n, err := b.rd.Read(p)
 	b.remaining -= int64(n)
 	b.read += int64(n)
+	if err == io.EOF && n > 0 {
+		// A connection may return the last bytes together with io.EOF;
+		// whether the body was cut short is for the next read to tell.
+		err = nil
+	}
 	if err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF

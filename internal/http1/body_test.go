@@ -181,7 +181,7 @@ func TestContentLengthBody(t *testing.T) {
 				}
 				req.Body.Reset(&req, nil)
 				var got bytes.Buffer
-				_, err := io.CopyBuffer(&got, onlyReader{req.Body}, make([]byte, size))
+				_, err := io.CopyBuffer(onlyWriter{&got}, onlyReader{req.Body}, make([]byte, size))
 				if err != tc.err || got.String() != tc.want {
 					t.Fatalf("read size %d: %d bytes, err %v; want %d bytes, %v", size, got.Len(), err, len(tc.want), tc.err)
 				}
@@ -338,5 +338,48 @@ func TestBodyReset(t *testing.T) {
 	b.Reset(&Request{}, nil)
 	if n, err := b.Read(make([]byte, 4)); n != 0 || err != io.EOF || !b.Done() || b.BytesRead() != 0 {
 		t.Fatalf("after Reset: %d %v done=%v", n, err, b.Done())
+	}
+}
+
+// eofConn returns its data in reads of step bytes, the last of them
+// together with io.EOF, as the io.Reader contract allows.
+type eofConn struct{ memConn }
+
+func (c *eofConn) Read(p []byte) (int, error) {
+	n, err := c.memConn.Read(p)
+	if len(c.data) == 0 {
+		err = io.EOF
+	}
+	return n, err
+}
+
+// TestBodyDataWithEOF: a body whose last bytes arrive together with io.EOF
+// is complete, not cut short.
+func TestBodyDataWithEOF(t *testing.T) {
+	payload := strings.Repeat("b", 5000)
+	for _, tc := range []struct {
+		name, raw string
+		err       error
+	}{
+		{"complete", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n" + payload, nil},
+		{"short", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5001\r\n\r\n" + payload, io.ErrUnexpectedEOF},
+		{"chunked_without_end", chunkedHead + "1388\r\n" + payload, io.ErrUnexpectedEOF},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			head := strings.Index(tc.raw, "\r\n\r\n") + 4
+			conn := &eofConn{memConn{data: []byte(tc.raw), step: head}}
+			rd := NewReader(conn)
+			req := Request{Body: NewBody(rd)}
+			if err := rd.ReadHead(&req, &DefaultLimits); err != nil {
+				t.Fatal(err)
+			}
+			conn.step = 1 << 20
+			req.Body.Reset(&req, nil)
+			var got bytes.Buffer
+			_, err := io.CopyBuffer(onlyWriter{&got}, onlyReader{req.Body}, make([]byte, 8<<10))
+			if err != tc.err || got.String() != payload {
+				t.Fatalf("%d bytes, %v; want %d bytes, %v", got.Len(), err, len(payload), tc.err)
+			}
+		})
 	}
 }
