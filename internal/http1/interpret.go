@@ -7,6 +7,7 @@ package http1
 func interpret(req *Request) error {
 	var (
 		hosts      int
+		host       []byte
 		haveLength bool
 		te         []byte
 		keepAlive  bool
@@ -18,7 +19,7 @@ func interpret(req *Request) error {
 		case 4:
 			if equalFold(f.Name, "host") {
 				hosts++
-				req.Host = f.Value
+				host = f.Value
 			}
 		case 6:
 			if equalFold(f.Name, "expect") {
@@ -64,8 +65,12 @@ func interpret(req *Request) error {
 	if hosts > 1 {
 		return badRequest("repeated Host header")
 	}
-	if hosts == 1 && !validHost(req.Host) {
+	if hosts == 1 && !validHost(host) {
 		return badRequest("malformed Host header")
+	}
+	if req.Host == nil {
+		// An absolute-form target already set the host, which wins.
+		req.Host = host
 	}
 	if te != nil {
 		if haveLength {

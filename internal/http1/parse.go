@@ -165,19 +165,27 @@ func splitTarget(req *Request) error {
 		req.Path = t
 		return nil
 	case hasSchemePrefix(t):
+		// The authority ends at the path or the query, whichever comes
+		// first ("http://h?q=/x" has path "/" and query "q=/x"). RFC 9112
+		// §3.2.2: it, not the Host field, names the host; an empty or
+		// malformed one (userinfo included, RFC 9110 §4.2.4) is refused.
 		rest := t[indexByte(t, ':')+3:]
-		slash := indexByte(rest, '/')
-		if slash < 0 {
-			if q := indexByte(rest, '?'); q >= 0 {
-				req.Query = rest[q+1:]
+		end := 0
+		for end < len(rest) && rest[end] != '/' && rest[end] != '?' {
+			end++
+		}
+		if end == 0 || !validHost(rest[:end]) {
+			return badRequest("malformed authority in absolute-form target")
+		}
+		req.Host = rest[:end]
+		if end == len(rest) || rest[end] == '?' {
+			if end < len(rest) {
+				req.Query = rest[end+1:]
 			}
 			req.Path = rootPath
 			return nil
 		}
-		if slash == 0 {
-			return badRequest("absolute-form target without a host")
-		}
-		t = rest[slash:]
+		t = rest[end:]
 	default:
 		return badRequest("malformed request target")
 	}
