@@ -57,12 +57,10 @@ func (p *parker) park(c *conn) bool {
 		return false
 	}
 	p.once.Do(p.start)
-	if p.epfd < 0 {
-		return false
-	}
+	// epfd is read under the lock: the loop's shutdown resets it.
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed || p.epfd < 0 {
 		return false
 	}
 	c.parkedAt = time.Now()
