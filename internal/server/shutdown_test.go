@@ -152,3 +152,28 @@ func TestServeAfterShutdown(t *testing.T) {
 		t.Fatalf("Serve after Shutdown: %v", err)
 	}
 }
+
+// TestShutdownWhileParking shuts servers down while their idle connections
+// are at every stage of being parked (waiting, parked, just parked): each
+// connection is closed and Shutdown does not wait for any of them.
+func TestShutdownWhileParking(t *testing.T) {
+	for round := range 10 {
+		srv, addr, _ := startServer(t, server.DefaultConfig(newTestHandler()))
+		var conns []*client
+		for range 20 {
+			cl := dial(t, addr)
+			cl.expectUsable()
+			conns = append(conns, cl)
+		}
+		// Around the time the connections are parked.
+		time.Sleep(time.Duration(round*10) * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), servertest.Timeout)
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Fatalf("round %d: Shutdown: %v", round, err)
+		}
+		cancel()
+		for _, cl := range conns {
+			cl.expectEOF()
+		}
+	}
+}
