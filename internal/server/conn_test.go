@@ -107,26 +107,28 @@ func TestExpectContinueBodySentAnyway(t *testing.T) {
 }
 
 // TestPipeline writes several requests in one write; the answers come in
-// order, including a HEAD (no body) and a POST between GETs.
+// order, including a HEAD (no body), POSTs between GETs and a POST whose
+// body the handler leaves unread (drained, so the next request is found).
 func TestPipeline(t *testing.T) {
 	addr := start(t)
 	cl := dial(t, addr)
 	cl.send("GET /echo/one HTTP/1.1\r\nHost: x\r\n\r\n" +
 		"POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo" +
 		"HEAD /echo/three HTTP/1.1\r\nHost: x\r\n\r\n" +
+		"POST /ignore HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + strings.Repeat("u", 1000) +
 		"POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nfour\r\n0\r\n\r\n" +
 		"GET /echo/five HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" +
 		"GET /echo/never HTTP/1.1\r\nHost: x\r\n\r\n")
 	for i, want := range []struct {
 		method, body, length string
 	}{
-		{"GET", "one", "3"}, {"POST", "two", "3"}, {"HEAD", "", "5"}, {"POST", "four", "4"}, {"GET", "five", "4"},
+		{"GET", "one", "3"}, {"POST", "two", "3"}, {"HEAD", "", "5"}, {"POST", "ignored\n", "8"}, {"POST", "four", "4"}, {"GET", "five", "4"},
 	} {
 		resp := cl.read(want.method)
 		if resp.Status != 200 || string(resp.Body) != want.body || resp.Get("Content-Length") != want.length {
 			t.Fatalf("response %d: %d %q Content-Length %q, want 200 %q %s", i, resp.Status, resp.Body, resp.Get("Content-Length"), want.body, want.length)
 		}
-		checkFraming(t, resp, i == 4)
+		checkFraming(t, resp, i == 5)
 	}
 	cl.expectEOF()
 }
