@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"log"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"ferry/internal/server"
+	"ferry/internal/servertest"
 )
 
 // fuzzReplyTimeout bounds how long the server may take to answer and close
@@ -55,7 +58,25 @@ func FuzzConn(f *testing.F) {
 		if len(out) > 0 && !strings.HasPrefix(string(out), "HTTP/1.1 ") {
 			t.Fatalf("answer to %q is not a response: %q", truncate(data), truncate(out))
 		}
+		if err == nil && !bytes.Contains(data, []byte("HEAD")) && !bytes.Contains(data, []byte("stream-panic")) {
+			checkResponses(t, data, out)
+		}
 	})
+}
+
+// checkResponses requires out to be a sequence of well-framed responses.
+// It is called only when no request could be a HEAD (whose response has
+// no body to frame) and none asked for a stream that is cut on purpose.
+func checkResponses(t *testing.T, data, out []byte) {
+	br := bufio.NewReader(bytes.NewReader(out))
+	for i := 0; ; i++ {
+		if _, err := br.Peek(1); err == io.EOF {
+			return
+		}
+		if _, err := servertest.ReadResponse(br, "GET"); err != nil {
+			t.Fatalf("answer to %q: response %d is malformed: %v; all: %q", truncate(data), i, err, truncate(out))
+		}
+	}
 }
 
 func truncate(b []byte) []byte {
