@@ -498,3 +498,61 @@ func TestSecondSignal(t *testing.T) {
 	}
 	checkNoCrash(t, p.stderr.String())
 }
+
+// TestLimitFlags: the limit and timeout flags reach the server.
+func TestLimitFlags(t *testing.T) {
+	p := start(t, "--port", "0", "--directory", t.TempDir(), "--quiet",
+		"--max-target-bytes", "100", "--max-header-fields", "5", "--max-header-bytes", "1000",
+		"--header-timeout", "300ms", "--idle-timeout", "300ms", "--max-conns", "1")
+	for _, tt := range []struct {
+		name, req string
+		status    int
+	}{
+		{"target", "GET /echo/" + strings.Repeat("t", 100) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
+		{"fields", "GET / HTTP/1.1\r\nHost: x\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n", 431},
+		{"head_bytes", "GET / HTTP/1.1\r\nHost: x\r\nA: " + strings.Repeat("h", 1000) + "\r\n\r\n", 431},
+		{"header_timeout", "GET / HTTP/1.1\r\n", 408},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if resp := servertest.Do(t, p.addr, tt.req); resp.Status != tt.status {
+				t.Fatalf("status %d, want %d", resp.Status, tt.status)
+			}
+		})
+	}
+
+	// One connection at a time: a second waits until the first, idle,
+	// is closed by the idle timeout.
+	first := servertest.Dial(t, p.addr)
+	br := bufio.NewReader(first)
+	io.WriteString(first, "GET /echo/first HTTP/1.1\r\nHost: x\r\n\r\n")
+	if resp, err := servertest.ReadResponse(br, "GET"); err != nil || string(resp.Body) != "first" {
+		t.Fatalf("first: %v %v", resp, err)
+	}
+	if resp := p.get("/echo/second"); string(resp.Body) != "second" {
+		t.Fatalf("second: %q", resp.Body)
+	}
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("idle first connection: %v, want end-of-file", err)
+	}
+}
+
+// TestFileFlags: --read-only and --max-upload reach the file server.
+func TestFileFlags(t *testing.T) {
+	dir := t.TempDir()
+	ro := start(t, "--port", "0", "--directory", dir, "--quiet", "--read-only")
+	resp := servertest.Do(t, ro.addr, "PUT /files/x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi")
+	if resp.Status != 405 || strings.Contains(resp.Get("Allow"), "PUT") || !strings.Contains(resp.Get("Allow"), "GET") {
+		t.Errorf("--read-only PUT: %d, Allow %q", resp.Status, resp.Get("Allow"))
+	}
+
+	limited := start(t, "--port", "0", "--directory", dir, "--quiet", "--max-upload", "10")
+	if resp := servertest.Do(t, limited.addr, "PUT /files/x HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world"); resp.Status != 413 {
+		t.Errorf("--max-upload 10, 11 bytes: %d", resp.Status)
+	}
+	if resp := servertest.Do(t, limited.addr, "PUT /files/x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhelloworld"); resp.Status != 201 {
+		t.Errorf("--max-upload 10, 10 bytes: %d", resp.Status)
+	}
+	if names := listDir(t, dir); len(names) != 1 || names[0] != "x" {
+		t.Errorf("folder holds %q", names)
+	}
+}
