@@ -98,8 +98,14 @@ func (c *conn) serveRequests() (parked bool) {
 			}
 		}
 		start := time.Now()
-		if !c.rd.HeadBuffered() && cfg.HeaderTimeout > 0 {
-			c.rd.SetDeadline(start.Add(cfg.HeaderTimeout))
+		if !c.rd.HeadBuffered() {
+			// A zero header timeout is no deadline, rather than the one
+			// the wait for the first byte left behind.
+			var deadline time.Time
+			if cfg.HeaderTimeout > 0 {
+				deadline = start.Add(cfg.HeaderTimeout)
+			}
+			c.rd.SetDeadline(deadline)
 		}
 		c.rd.SetTimeout(0)
 		if err := c.rd.ReadHead(&c.req, &cfg.Limits); err != nil {

@@ -329,3 +329,25 @@ func TestWriteStall(t *testing.T) {
 	}
 	dial(t, addr).expectUsable()
 }
+
+// TestZeroTimeoutsMeanNone: a zero timeout is no limit, not a deadline
+// left over from an earlier wait: a head, a body and an idle pause that
+// take their time are all served.
+func TestZeroTimeoutsMeanNone(t *testing.T) {
+	cfg := server.DefaultConfig(newTestHandler())
+	cfg.HeaderTimeout, cfg.BodyTimeout, cfg.IdleTimeout = 0, 0, 0
+	addr := servertest.StartConfig(t, cfg)
+	cl := dial(t, addr)
+	for range 2 {
+		cl.send("POST /body HTTP/1.1\r\n")
+		time.Sleep(200 * time.Millisecond)
+		cl.send("Host: x\r\nContent-Length: 4\r\n\r\nab")
+		time.Sleep(200 * time.Millisecond)
+		cl.send("cd")
+		if resp := cl.read("POST"); resp.Status != 200 || string(resp.Body) != "abcd" {
+			t.Fatalf("%d %q", resp.Status, resp.Body)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	cl.expectUsable()
+}
