@@ -2,6 +2,7 @@ package http1
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -359,3 +360,88 @@ func refChunkExt(ext string) bool {
 		}
 	}
 }
+
+// reqRecord is what a Reader made of one request in a stream.
+type reqRecord struct {
+	method, target string
+	fields         int
+	body           string
+	err            string
+}
+
+// readStream reads requests from data the way the server does (head, whole
+// body, next head) over a connection delivering step bytes per read, and
+// records each; it stops at the first error.
+func readStream(t *testing.T, data []byte, step int) []reqRecord {
+	rd := NewReader(&memConn{data: data, step: step})
+	req := Request{Body: NewBody(rd)}
+	var out []reqRecord
+	decoded := 0
+	for range len(data) + 1 {
+		if err := rd.ReadHead(&req, &DefaultLimits); err != nil {
+			if err != io.EOF && err != io.ErrUnexpectedEOF && statusOf(err) == 0 {
+				t.Fatalf("ReadHead error %v", err)
+			}
+			return append(out, reqRecord{err: errKind(err)})
+		}
+		rec := reqRecord{method: req.Method, target: string(req.Target), fields: req.Header.Len()}
+		req.Body.Reset(&req, nil)
+		body, err := io.ReadAll(req.Body)
+		rec.body = string(body)
+		if decoded += len(body); decoded > len(data) {
+			t.Fatalf("decoded %d body bytes out of %d", decoded, len(data))
+		}
+		// The head is still intact after its body was read.
+		if string(req.Target) != rec.target || req.Header.Len() != rec.fields {
+			t.Fatalf("head changed while reading the body: %q became %q", rec.target, req.Target)
+		}
+		if err != nil {
+			if err != io.ErrUnexpectedEOF && statusOf(err) == 0 {
+				t.Fatalf("body error %v", err)
+			}
+			rec.err = errKind(err)
+			return append(out, rec)
+		}
+		out = append(out, rec)
+	}
+	t.Fatal("more requests than bytes")
+	return nil
+}
+
+// errKind is what must not depend on read boundaries about an error: its
+// status, or for other errors the error itself. (The reason text may: a
+// chunk line cut by a read is "too long" before it is seen to be bad.)
+func errKind(err error) string {
+	if s := statusOf(err); s != 0 {
+		return fmt.Sprint("status ", s)
+	}
+	return err.Error()
+}
+
+// FuzzReadRequests feeds arbitrary bytes as a connection's input: the
+// requests read from it, their bodies and the final error must not depend
+// on how the bytes are split into reads, and nothing may panic or hang.
+func FuzzReadRequests(f *testing.F) {
+	f.Add([]byte(curlRequest + wrkRequest))
+	f.Add([]byte(chunkedHead + "5\r\nhello\r\n0\r\n\r\n" + curlRequest))
+	f.Add([]byte("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhelloGET / HTTP/1.1\r\nHost: a\r\n\r\n"))
+	f.Add([]byte(post1CLTE))
+	f.Add([]byte("\r\n" + browserRequest + "GET /x HTTP/1.0\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want := readStream(t, data, 1<<20)
+		for _, step := range []int{1, 5} {
+			got := readStream(t, data, step)
+			if len(got) != len(want) {
+				t.Fatalf("step %d: %d records, want %d:\n%+v\n%+v", step, len(got), len(want), got, want)
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("step %d, request %d: %+v, want %+v", step, i, got[i], want[i])
+				}
+			}
+		}
+	})
+}
+
+// post1CLTE is the classic CL.TE smuggling request.
+const post1CLTE = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nG"
