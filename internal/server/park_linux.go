@@ -30,7 +30,14 @@ func newParker(s *Server) *parker {
 	return &parker{srv: s, epfd: -1, conns: make(map[int]*conn)}
 }
 
+// start runs under the lock, so that stop sees either no loop or one it
+// can wake, and a parker stopped before its first use never starts one.
 func (p *parker) start() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
 	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
 	if err != nil {
 		return
@@ -160,10 +167,11 @@ func (p *parker) sweep(now time.Time) {
 // stop ends the loop; the parked connections are closed by Shutdown.
 func (p *parker) stop() {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.closed = true
-	started := p.epfd >= 0
-	p.mu.Unlock()
-	if started {
+	if p.epfd >= 0 {
+		// Under the lock, the loop's shutdown cannot have closed the pipe
+		// (nor its descriptor been reused); the pipe never blocks.
 		syscall.Write(p.wake[1], []byte{0})
 	}
 }
