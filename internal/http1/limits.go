@@ -27,6 +27,6 @@ var DefaultLimits = Limits{
 // read and dropped, so there is no reason to accept more than a head's worth.
 const maxTrailerBytes = 16 << 10
 
-// maxChunkExtBytes bounds the chunk extensions of one chunk line; they are
-// parsed and ignored, and a peer sending kilobytes of them is attacking.
+// maxChunkLineBytes bounds one chunk-size line with its extensions, which are
+// parsed and ignored: a peer sending kilobytes of them is attacking.
 const maxChunkLineBytes = 4 << 10
