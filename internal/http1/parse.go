@@ -90,15 +90,21 @@ func nextLine(buf []byte, pos int) (line []byte, next int, err error) {
 	return nil, 0, ErrIncomplete
 }
 
+// maxMethodBytes bounds the method token: the longest registered method
+// (UPDATEREDIRECTREF) has 17 letters, and an unknown method is copied into
+// a string, so a longer one is answered at once with the 501 RFC 9112 §3
+// suggests rather than buffered and copied.
+const maxMethodBytes = 32
+
 func parseRequestLine(buf []byte, req *Request, lim *Limits) (int, error) {
 	i := 0
 	for i < len(buf) && isTokenChar(buf[i]) {
 		i++
 	}
+	if i > maxMethodBytes {
+		return 0, &ProtocolError{Status: StatusNotImplemented, Reason: "method too long"}
+	}
 	if i == len(buf) {
-		if i > lim.MaxHeaderBytes {
-			return 0, badRequest("method too long")
-		}
 		return 0, ErrIncomplete
 	}
 	if i == 0 || buf[i] != ' ' {

@@ -93,6 +93,8 @@ var goodRequests = []struct {
 		wantHead{method: "GET", target: "/", path: "/", host: "a", minor: 1, fields: 2}},
 	{"unknown_method", "PROPFIND /x HTTP/1.1\r\nHost: a\r\n\r\n",
 		wantHead{method: "PROPFIND", target: "/x", path: "/x", host: "a", minor: 1, fields: 1}},
+	{"method_32_bytes", strings.Repeat("M", 32) + " / HTTP/1.1\r\nHost: a\r\n\r\n",
+		wantHead{method: strings.Repeat("M", 32), target: "/", path: "/", host: "a", minor: 1, fields: 1}},
 	{"post_content_length", "POST /files/a HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n",
 		wantHead{method: "POST", target: "/files/a", path: "/files/a", host: "a", minor: 1, contentLength: 5, fields: 2}},
 	{"content_length_repeated_same", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
@@ -199,6 +201,8 @@ var badRequests = []struct {
 	status int
 }{
 	// Request line.
+	{"method_33", strings.Repeat("M", 33) + " / HTTP/1.1\r\nHost: a\r\n\r\n", 501},
+	{"method_33_incomplete", strings.Repeat("M", 33), 501},
 	{"empty_method", " / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
 	{"lowercase_version", "GET / http/1.1\r\nHost: a\r\n\r\n", 400},
 	{"two_spaces_after_method", "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
@@ -369,7 +373,7 @@ func TestParseHeadLimits(t *testing.T) {
 		{"fields_over_limit", "GET / HTTP/1.1\r\nHost: a\r\nX: y\r\nZ: w\r\n\r\n", 431},
 		{"head_over_limit", "GET / HTTP/1.1\r\nHost: a\r\nX: " + strings.Repeat("b", 40) + "\r\n\r\n", 431},
 		{"incomplete_over_limit", "GET / HTTP/1.1\r\nHost: a\r\nX: " + strings.Repeat("b", 100), 431},
-		{"incomplete_method_over_limit", strings.Repeat("G", 100), 400},
+		{"incomplete_method_over_limit", strings.Repeat("G", 100), 501},
 		{"leading_crlfs_over_limit", strings.Repeat("\r\n", 100), 431},
 	}
 	for _, tc := range tests {
