@@ -51,6 +51,10 @@ func (b *Body) Read(p []byte) (int, error) {
 	if b.done {
 		return 0, io.EOF
 	}
+	if len(p) == 0 {
+		// Nothing asked for: no network read to block on, no 100 Continue.
+		return 0, nil
+	}
 	if b.beforeRead != nil {
 		hook := b.beforeRead
 		b.beforeRead = nil

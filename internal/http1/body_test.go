@@ -383,3 +383,29 @@ func TestBodyDataWithEOF(t *testing.T) {
 		})
 	}
 }
+
+// TestBodyZeroLengthRead: a read of nothing returns at once, reading nothing
+// from the network and sending no 100 Continue.
+func TestBodyZeroLengthRead(t *testing.T) {
+	for _, head := range []string{
+		"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n",
+		"PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nTransfer-Encoding: chunked\r\n\r\n",
+	} {
+		c, s := tcpPair(t)
+		if _, err := c.Write([]byte(head)); err != nil {
+			t.Fatal(err)
+		}
+		rd := NewReader(s)
+		req := Request{Body: NewBody(rd)}
+		if err := rd.ReadHead(&req, &DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		var hook continueRecorder
+		req.Body.Reset(&req, &hook)
+		// The client sends nothing more: a read that went to the network
+		// would block until the connection's deadline.
+		if n, err := req.Body.Read(nil); n != 0 || err != nil || hook.calls != 0 || !req.Body.ContinuePending() {
+			t.Fatalf("Read(nil) = %d, %v; calls %d", n, err, hook.calls)
+		}
+	}
+}
