@@ -93,15 +93,19 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	return o, nil
 }
 
+// errUsage is a command line refused after its usage was printed.
+var errUsage = errors.New("bad usage")
+
 func usageError(fs *flag.FlagSet, msg string) error {
 	fmt.Fprintf(fs.Output(), "ferry: %s\n", msg)
 	fs.Usage()
-	return flag.ErrHelp
+	return errUsage
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	o, err := parseFlags(args, stderr)
-	if errors.Is(err, flag.ErrHelp) && len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+	if errors.Is(err, flag.ErrHelp) {
+		// -h or --help, wherever it stands, asked for the usage.
 		return 0
 	}
 	if err != nil {

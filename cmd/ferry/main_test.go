@@ -261,13 +261,19 @@ func TestBadUsage(t *testing.T) {
 	}
 }
 
+// TestHelp: asking for help, wherever among the flags, prints the usage
+// and exits 0.
 func TestHelp(t *testing.T) {
-	p := launch(t, "--help")
-	if code := p.wait(); code != 0 {
-		t.Errorf("exit %d, want 0", code)
-	}
-	if !strings.Contains(p.stderr.String(), "--directory") && !strings.Contains(p.stderr.String(), "-directory") {
-		t.Errorf("help does not list the flags: %q", p.stderr)
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"--port", "0", "--help"}, {"8080", "-h"}} {
+		t.Run(strings.Join(args, "_"), func(t *testing.T) {
+			p := launch(t, args...)
+			if code := p.wait(); code != 0 {
+				t.Errorf("exit %d, want 0", code)
+			}
+			if !strings.Contains(p.stderr.String(), "usage: ferry") || !strings.Contains(p.stderr.String(), "-directory") {
+				t.Errorf("help does not list the flags: %q", p.stderr)
+			}
+		})
 	}
 }
 
