@@ -55,8 +55,8 @@ func measureIdle(e *env, kind string, r *row, n int) (sample, error) {
 		return sample{}, err
 	}
 	open := stillOpen(conns)
-	sm := sample{value: float64(after-before) / float64(n), requests: n,
-		note: fmt.Sprintf("RSS %d -> %d KiB", before, after)}
+	sm := sample{ok: true, value: float64(after-before) / float64(n), requests: n,
+		rssBefore: before, rssAfter: after, note: fmt.Sprintf("RSS %d -> %d KiB", before, after)}
 	if open < n {
 		sm.errors = n - open
 		sm.note += fmt.Sprintf(", server closed %d of %d", n-open, n)

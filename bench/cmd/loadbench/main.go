@@ -257,7 +257,7 @@ func (b *bench) stopAll() {
 
 // run measures one row against one baseline, alternating the two servers.
 func (b *bench) run(r *row, base string) *result {
-	res := &result{row: r, base: base}
+	res := &result{row: r, subject: b.subject, base: base}
 	kinds := []string{b.subject, base}
 	fmt.Fprintf(os.Stderr, "%s vs %s: %s\n", r.id, base, r.label)
 	if r.kind != idleRow {

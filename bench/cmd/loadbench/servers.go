@@ -145,8 +145,15 @@ func writeNginxConf(prefix, dir string, port int) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// The idle row needs more than 10,000 connections: allow as many as
+	// this process may open (run.sh raises the limit to its hard maximum).
+	noFile := uint64(20480)
+	var lim syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) == nil {
+		noFile = lim.Max
+	}
 	err = nginxTemplate.Execute(f, map[string]any{
-		"Prefix": prefix, "Dir": dir, "Port": port, "Home": homePage,
+		"Prefix": prefix, "Dir": dir, "Port": port, "Home": homePage, "NoFile": noFile,
 		// A root master would hand the worker to "nobody", who cannot read
 		// a private temporary folder.
 		"Root": os.Geteuid() == 0,

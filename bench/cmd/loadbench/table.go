@@ -14,10 +14,11 @@ import (
 
 // result is one row measured against one baseline.
 type result struct {
-	row  *row
-	base string
-	a, b []sample // subject, baseline
-	skip string   // why the row was not measured
+	row     *row
+	subject string
+	base    string
+	a, b    []sample // subject, baseline
+	skip    string   // why the row was not measured
 }
 
 func (r *row) unit() string {
@@ -49,7 +50,7 @@ func (s sample) describe(r *row) string {
 func median(ss []sample, get func(sample) float64) (float64, bool) {
 	var v []float64
 	for _, s := range ss {
-		if s.requests > 0 {
+		if s.ok {
 			v = append(v, get(s))
 		}
 	}
@@ -61,6 +62,18 @@ func median(ss []sample, get func(sample) float64) (float64, bool) {
 		return v[len(v)/2], true
 	}
 	return (v[len(v)/2-1] + v[len(v)/2]) / 2, true
+}
+
+// withLatency drops runs in which no response completed (possible on the
+// 100 MiB row), which have no p99.
+func withLatency(ss []sample) []sample {
+	var out []sample
+	for _, s := range ss {
+		if s.p99 > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func value(s sample) float64 { return s.value }
@@ -80,23 +93,51 @@ func (res *result) cells() []string {
 	c = append(c, orDash(okA, formatValue(va, unit)), orDash(okB, formatValue(vb, unit)))
 	c = append(c, orDash(okA && okB && vb > 0, fmt.Sprintf("%.2f", va/vb)))
 	if r.kind == wrkRow {
-		pa, _ := median(res.a, p99)
-		pb, _ := median(res.b, p99)
+		pa, okA := median(withLatency(res.a), p99)
+		pb, okB := median(withLatency(res.b), p99)
 		c = append(c, orDash(okA, formatLatency(time.Duration(pa))), orDash(okB, formatLatency(time.Duration(pb))))
 	} else {
 		c = append(c, "", "")
 	}
-	return append(c, res.notes())
+	notes := res.notes()
+	if r.kind == idleRow {
+		notes = joinNotes(res.rss(), notes)
+	}
+	return append(c, notes)
+}
+
+// rss names both servers' median RSS before and after the idle
+// connections, in MiB, so the per-connection figure can be checked.
+func (res *result) rss() string {
+	var parts []string
+	for i, ss := range [][]sample{res.a, res.b} {
+		before, okB := median(ss, func(s sample) float64 { return float64(s.rssBefore) })
+		after, okA := median(ss, func(s sample) float64 { return float64(s.rssAfter) })
+		if okB && okA {
+			parts = append(parts, fmt.Sprintf("%s RSS %.1f → %.1f MiB", []string{res.subject, res.base}[i], before/1024, after/1024))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func joinNotes(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
 }
 
 // notes flags anything that makes a number suspect: errors, failed runs.
 func (res *result) notes() string {
 	var n []string
 	for i, ss := range [][]sample{res.a, res.b} {
-		who := []string{"subject", "baseline"}[i]
+		who := []string{res.subject, res.base}[i]
 		var errs, reqs, failed int
 		for _, s := range ss {
-			if s.requests == 0 {
+			if !s.ok {
 				failed++
 			}
 			errs += s.errors

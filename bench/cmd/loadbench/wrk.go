@@ -48,11 +48,14 @@ func writeScripts(dir string) error {
 
 // sample is one measurement of one server on one row.
 type sample struct {
+	ok       bool          // measured; false when the run failed
 	value    float64       // req/s, MB/s or KiB per connection, by row kind
 	p99      time.Duration // wrk rows only
 	requests int
 	errors   int // socket errors plus non-2xx/3xx responses
 	note     string
+	// rssBefore and rssAfter are the idle row's VmRSS readings, in KiB.
+	rssBefore, rssAfter int
 }
 
 var (
@@ -110,6 +113,7 @@ func parseWrk(out string, transfer bool) (sample, error) {
 		scale := map[string]float64{"B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40}[m[2]]
 		s.value *= scale / 1e6
 	}
+	s.ok = true
 	if m := reP99.FindStringSubmatch(out); m != nil {
 		v, _ := strconv.ParseFloat(m[1], 64)
 		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second, "m": time.Minute}[m[2]]
@@ -222,7 +226,7 @@ func download(e *env, s *server, r *row) (sample, error) {
 	if code != r.expect.status || size != r.expect.size {
 		return sample{}, fmt.Errorf("download: status %d, %d bytes; want %d, %d bytes", code, size, r.expect.status, r.expect.size)
 	}
-	return sample{value: float64(size) / secs / 1e6, requests: 1}, nil
+	return sample{ok: true, value: float64(size) / secs / 1e6, requests: 1}, nil
 }
 
 func lookPath(names ...string) error {
