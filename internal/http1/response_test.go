@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // exchange parses rawReq, lets handle answer it through a Response on a
@@ -461,5 +463,32 @@ func TestResponseStatusLines(t *testing.T) {
 	}
 	if StatusText(799) != "Status" || string(appendStatusLine(nil, 799)) != "HTTP/1.1 799 Status\r\n" {
 		t.Error("unknown status")
+	}
+}
+
+// TestResponseWriteTimeout: a client that stops reading makes a write fail
+// once the write timeout passes, and the failure sticks and closes.
+func TestResponseWriteTimeout(t *testing.T) {
+	_, s := tcpPair(t)
+	w := NewResponse(s, 200*time.Millisecond)
+	var req Request
+	if _, err := ParseHead([]byte(getReq), &req, &DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	w.Reset(&req)
+	w.Header().SetContentLength(1 << 40)
+	chunk := make([]byte, 1<<20)
+	var err error
+	for i := 0; i < 1<<12 && err == nil; i++ {
+		_, err = w.Write(chunk)
+	}
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("writing to a client that does not read: %v", err)
+	}
+	if _, again := w.Write(chunk); again != err || !w.CloseAfter() {
+		t.Fatalf("after the failure: %v, CloseAfter %v", again, w.CloseAfter())
+	}
+	if w.Finish() != err || w.Flush() != err {
+		t.Fatal("Finish or Flush hid the failure")
 	}
 }
