@@ -82,7 +82,7 @@ func TestReadHeadLimits(t *testing.T) {
 		{"head_with_end", "GET / HTTP/1.1\r\nHost: a\r\nX: " + strings.Repeat("a", 65<<10) + "\r\n\r\n", 431},
 		{"many_fields", "GET / HTTP/1.1\r\nHost: a\r\n" + strings.Repeat("X: y\r\n", 200) + "\r\n", 431},
 		{"endless_crlf", strings.Repeat("\r\n", 100<<10), 431},
-		{"bad_after_limit_sized_read", "GET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n", 400},
+		{"bad_head_refused_whole", "GET / HTTP/1.1\r\nHost: a\r\nX : y\r\n\r\n", 400},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

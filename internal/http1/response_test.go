@@ -227,6 +227,10 @@ func TestResponseChunkedStream(t *testing.T) {
 					if n, err := w.Write(payload[i:min(i+size, len(payload))]); err != nil || n != min(size, len(payload)-i) {
 						t.Fatalf("Write: %d %v", n, err)
 					}
+					// An empty write must not become the last chunk.
+					if n, err := w.Write(nil); n != 0 || err != nil {
+						t.Fatalf("Write(nil): %d %v", n, err)
+					}
 				}
 			})
 			head, body, ok := strings.Cut(got, "\r\n\r\n")
