@@ -41,9 +41,10 @@ func serveFile(w http1.ResponseWriter, r *http1.Request, f *os.File, fi fs.FileI
 	h.Set("Content-Type", ctype)
 	h.SetContentLength(size)
 	w.WriteHeader(http1.StatusOK)
-	if r.Method != "HEAD" {
-		sendBody(w, f, size)
-	}
+	// HEAD goes through sendBody too: the connection's writer sends no body
+	// and reads nothing, while a compressing writer needs the bytes to give
+	// HEAD the same Content-Encoding and Content-Length as GET.
+	sendBody(w, f, size)
 }
 
 // serveRanges answers a satisfiable Range with 206 (one range as is,
