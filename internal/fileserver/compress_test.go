@@ -52,3 +52,31 @@ func TestThroughCompression(t *testing.T) {
 		t.Errorf("multipart through the middleware: %q %q", resp.Get("Content-Type"), resp.Body)
 	}
 }
+
+// TestHeadMatchesGetCompressed asks HEAD first, before any GET could fill
+// the compressed-file cache: HEAD must carry the headers GET then sends.
+func TestHeadMatchesGetCompressed(t *testing.T) {
+	dir := t.TempDir()
+	text := strings.Repeat("a line of text that compresses well\n", 500)
+	if err := os.WriteFile(filepath.Join(dir, "t.txt"), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	addr := servertest.Start(t, compress.Middleware(New(root, Options{}), compress.Options{}))
+	head := fetch(t, addr, "HEAD", "/files/t.txt", "Accept-Encoding: gzip")
+	get := fetch(t, addr, "GET", "/files/t.txt", "Accept-Encoding: gzip")
+	wantCode(t, head, 200)
+	wantCode(t, get, 200)
+	for _, name := range []string{"Content-Encoding", "Content-Length", "ETag", "Content-Type", "Vary"} {
+		if head.Get(name) != get.Get(name) {
+			t.Errorf("%s: HEAD %q, GET %q", name, head.Get(name), get.Get(name))
+		}
+	}
+	if get.Get("Content-Encoding") != "gzip" || len(head.Body) != 0 {
+		t.Errorf("GET Content-Encoding %q, HEAD body %d bytes", get.Get("Content-Encoding"), len(head.Body))
+	}
+}
