@@ -273,7 +273,9 @@ func appendFieldValue(b []byte, v string) []byte {
 // ReadFrom copies src to the body. When the length is declared and nothing
 // else stands in the way, the bytes go from src to the socket directly,
 // which for an *os.File means sendfile(2), re-arming the write deadline for
-// each slice so a slow but moving client is not cut off.
+// each slice so a slow but moving client is not cut off. With a declared
+// length it copies until src ends or the length is reached, whichever
+// comes first, and leaves the rest of src unread.
 func (w *Response) ReadFrom(src io.Reader) (int64, error) {
 	w.WriteHeader(StatusOK)
 	if w.err != nil {
@@ -299,13 +301,14 @@ func (w *Response) ReadFrom(src io.Reader) (int64, error) {
 		total += n
 		left -= n
 		w.sentBody += n
+		if err == io.EOF {
+			// src ended before the declared length. Like any ReaderFrom
+			// this copies until EOF, and the rest of the body may come
+			// from other writes (the parts of a multipart body); Finish
+			// closes the connection if it never does.
+			return total, nil
+		}
 		if err != nil {
-			if err == io.EOF {
-				// src ended before the declared length: for the caller
-				// an error (a ReaderFrom never returns io.EOF), for the
-				// connection a response it cannot finish.
-				err = io.ErrUnexpectedEOF
-			}
 			w.fail(err)
 			return total, err
 		}

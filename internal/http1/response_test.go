@@ -406,7 +406,7 @@ func TestResponseReadFromFile(t *testing.T) {
 	t.Run("declared_longer_than_file", func(t *testing.T) {
 		got, w := exchange(t, getReq, func(w *Response, _ *Request) {
 			w.Header().SetContentLength(int64(len(payload)) + 10)
-			if n, err := w.ReadFrom(open(t)); n != int64(len(payload)) || err != io.ErrUnexpectedEOF {
+			if n, err := w.ReadFrom(open(t)); n != int64(len(payload)) || err != nil {
 				t.Errorf("ReadFrom of a file shorter than the declared length: %d, %v", n, err)
 			}
 		})
@@ -415,6 +415,26 @@ func TestResponseReadFromFile(t *testing.T) {
 		}
 		if !w.CloseAfter() {
 			t.Error("a short body did not mark the connection to close")
+		}
+	})
+	t.Run("declared_several_sources", func(t *testing.T) {
+		// The parts of a multipart body: each source ends before the
+		// declared length, and the next one continues the body.
+		got, w := exchange(t, getReq, func(w *Response, _ *Request) {
+			w.Header().SetContentLength(int64(len(payload)) + 6)
+			f := open(t)
+			for _, part := range []io.Reader{strings.NewReader("--a\r\n"), io.NewSectionReader(f, 0, 1000), io.NewSectionReader(f, 1000, int64(len(payload))-1000)} {
+				if _, err := w.ReadFrom(part); err != nil {
+					t.Fatalf("ReadFrom: %v", err)
+				}
+			}
+			w.Write([]byte("!"))
+		})
+		if got != headFor(len(payload)+6)+"--a\r\n"+string(payload)+"!" {
+			t.Errorf("got %d bytes", len(got))
+		}
+		if w.CloseAfter() {
+			t.Error("a complete body marked the connection to close")
 		}
 	})
 	t.Run("undeclared_small", func(t *testing.T) {
