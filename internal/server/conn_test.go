@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 
 	"ferry/internal/servertest"
 )
@@ -282,4 +283,42 @@ func TestPanicMidStream(t *testing.T) {
 		t.Fatalf("a stream cut by a panic read as a whole response of %d bytes", len(resp.Body))
 	}
 	dial(t, addr).expectUsable()
+}
+
+// TestEverySplit sends a pipelined pair of requests (a chunked upload with
+// extensions and trailers, then a GET) split in two writes at every byte,
+// on one keep-alive connection: however a request arrives in pieces, it
+// is read the same.
+func TestEverySplit(t *testing.T) {
+	addr := start(t)
+	cl := dial(t, addr)
+	pair := "POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		"3;e=v\r\nabc\r\n2\r\nde\r\n0\r\nT: 1\r\n\r\n" +
+		"GET /echo/%C3%A9 HTTP/1.1\r\nHost: x\r\nUser-Agent: split\r\n\r\n"
+	for k := 1; k < len(pair); k++ {
+		cl.send(pair[:k])
+		// A pause, so the server most likely reads the first part alone.
+		time.Sleep(time.Millisecond)
+		cl.send(pair[k:])
+		if resp := cl.read("POST"); resp.Status != 200 || string(resp.Body) != "abcde" {
+			t.Fatalf("split at %d %q: POST %d %q", k, pair[:k], resp.Status, resp.Body)
+		}
+		if resp := cl.read("GET"); resp.Status != 200 || string(resp.Body) != "é" {
+			t.Fatalf("split at %d %q: GET %d %q", k, pair[:k], resp.Status, resp.Body)
+		}
+	}
+}
+
+// TestByteAtATime sends a request one byte per write.
+func TestByteAtATime(t *testing.T) {
+	addr := start(t)
+	cl := dial(t, addr)
+	req := "POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+	for i := range len(req) {
+		cl.send(req[i : i+1])
+	}
+	if resp := cl.read("POST"); resp.Status != 200 || string(resp.Body) != "hello" {
+		t.Fatalf("%d %q", resp.Status, resp.Body)
+	}
+	cl.expectUsable()
 }
