@@ -121,10 +121,10 @@ func TestBodyTimeout(t *testing.T) {
 func TestBodyTimeoutPerRead(t *testing.T) {
 	t.Parallel()
 	cfg := server.DefaultConfig(newTestHandler())
-	cfg.BodyTimeout = time.Second
+	cfg.BodyTimeout = 2 * time.Second
 	addr := servertest.StartConfig(t, cfg)
 	cl := dial(t, addr)
-	body := strings.Repeat("s", 20)
+	body := strings.Repeat("s", 25)
 	cl.send(fmt.Sprintf("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(body)))
 	trickle(cl.c, body, 100*time.Millisecond, nil)
 	resp := cl.read("POST")
