@@ -84,11 +84,14 @@ func TestShutdown(t *testing.T) {
 func TestShutdownGraceOver(t *testing.T) {
 	srv, addr, _ := startServer(t, server.DefaultConfig(newTestHandler()))
 	stuck := dial(t, addr)
-	// The body never comes; the handler waits for it.
-	stuck.send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\npartial")
-	// A request that got an answer shows the upload reached the handler:
-	// both go through the same serve loop, one connection after the other.
-	dial(t, addr).expectUsable()
+	// "100 Continue" shows the handler reading the body, which then
+	// stops short: the handler waits for the rest.
+	stuck.send("POST /body HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100\r\n\r\n")
+	got := make([]byte, len(continueLine))
+	if _, err := io.ReadFull(stuck.br, got); err != nil || string(got) != continueLine {
+		t.Fatalf("got %q, %v; want %q", got, err, continueLine)
+	}
+	stuck.send("partial")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
