@@ -3,6 +3,7 @@ package http1
 import (
 	"bufio"
 	"bytes"
+	"io"
 	"net/http"
 	"testing"
 )
@@ -112,6 +113,38 @@ func TestServeCycleAllocs(t *testing.T) {
 		}
 		if err := w.Flush(); err != nil {
 			t.Fatal(err)
+		}
+	}
+	cycle()
+	if n := testing.AllocsPerRun(100, cycle); n != 0 {
+		t.Errorf("%v allocations per request", n)
+	}
+}
+
+// TestBodyPastBufferAllocs: a body read in small pieces past the end of the
+// read buffer, while the head must stay intact, swaps in a pooled buffer
+// rather than allocating one per request.
+func TestBodyPastBufferAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	raw := append([]byte("PUT /f HTTP/1.1\r\nHost: a\r\nContent-Length: 10000\r\n\r\n"), bytes.Repeat([]byte("x"), 10000)...)
+	conn := &loopConn{memConn: memConn{step: 1 << 20}, raw: raw}
+	rd := NewReader(conn)
+	req := Request{Body: NewBody(rd)}
+	var scratch [100]byte
+	cycle := func() {
+		if err := rd.ReadHead(&req, &DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		req.Body.Reset(&req, nil)
+		for !req.Body.Done() {
+			if _, err := req.Body.Read(scratch[:]); err != nil && err != io.EOF {
+				t.Fatal(err)
+			}
+		}
+		if string(req.Target) != "/f" {
+			t.Fatalf("target %q after the body", req.Target)
 		}
 	}
 	cycle()
