@@ -297,3 +297,20 @@ func (rd *Reader) WaitFor(d time.Duration) (bool, error) {
 func (rd *Reader) HeadBuffered() bool {
 	return rd.r < rd.w && headEnd(rd.buf[rd.r:rd.w], 0) > 0
 }
+
+// SkipEmptyLines consumes CRLFs (and bare LFs) buffered before the next
+// request: some clients send a CRLF after a body, and RFC 9112 §2.2 has a
+// server ignore it. Without this, those bytes would look like the start of
+// a request, which then waits under the header timeout, not the idle one.
+func (rd *Reader) SkipEmptyLines() {
+	for rd.r < rd.w {
+		switch {
+		case rd.buf[rd.r] == '\n':
+			rd.r++
+		case rd.buf[rd.r] == '\r' && rd.r+1 < rd.w && rd.buf[rd.r+1] == '\n':
+			rd.r += 2
+		default:
+			return
+		}
+	}
+}

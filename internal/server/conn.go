@@ -88,6 +88,7 @@ func (c *conn) finish() {
 func (c *conn) serveRequests() (parked bool) {
 	cfg := &c.srv.cfg
 	for {
+		c.rd.SkipEmptyLines()
 		if c.rd.Buffered() == 0 {
 			if c.resp.Flush() != nil || !c.setIdle() {
 				return false
@@ -96,6 +97,8 @@ func (c *conn) serveRequests() (parked bool) {
 			if parked || !ok {
 				return parked
 			}
+			// What arrived may be only empty lines: look again.
+			continue
 		}
 		start := time.Now()
 		if !c.rd.HeadBuffered() {

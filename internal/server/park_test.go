@@ -95,3 +95,25 @@ type connReader struct {
 }
 
 func (c connReader) Read(p []byte) (int, error) { return c.br.Read(p) }
+
+// TestStrayCRLFAfterBody sends the CRLF some clients add after a POST body:
+// it must be ignored as RFC 9112 §2.2 says, so the connection waits for its
+// next request as an idle one (no unprompted 408 after the header
+// timeout) and serves it.
+func TestStrayCRLFAfterBody(t *testing.T) {
+	cfg := server.DefaultConfig(http1.HandlerFunc(handlers.Echo))
+	cfg.HeaderTimeout = 200 * time.Millisecond
+	addr := servertest.StartConfig(t, cfg)
+	c := servertest.Dial(t, addr)
+	br := bufio.NewReader(c)
+	fmt.Fprintf(c, "GET /echo/a HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi\r\n")
+	if resp, err := servertest.ReadResponse(br, "GET"); err != nil || string(resp.Body) != "a" {
+		t.Fatalf("first response: %v", err)
+	}
+	time.Sleep(600 * time.Millisecond)
+	fmt.Fprintf(c, "GET /echo/b HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := servertest.ReadResponse(br, "GET")
+	if err != nil || resp.Status != 200 || string(resp.Body) != "b" {
+		t.Fatalf("after a stray CRLF and a pause: %v %+v", err, resp)
+	}
+}
