@@ -163,6 +163,10 @@ func splitTarget(req *Request) error {
 		return badRequest("fragment in request target")
 	}
 	switch {
+	case req.Method == "CONNECT" && t[0] != '/':
+		// Its authority-form target (RFC 9112 §3.2.3) asks for a tunnel,
+		// which ferry does not make.
+		return &ProtocolError{Status: StatusNotImplemented, Reason: "CONNECT is not implemented"}
 	case t[0] == '/':
 	case len(t) == 1 && t[0] == '*':
 		if req.Method != "OPTIONS" {

@@ -220,7 +220,7 @@ func (w *Response) commit(length int64) {
 		w.outPooled = outPool.Get().(*[]byte)
 		w.out = (*w.outPooled)[:0]
 	}
-	if w.header.close {
+	if w.header.close || w.unreadBodyCloses() {
 		w.closeAfter = true
 	}
 	b := appendStatusLine(w.out, status)
@@ -268,6 +268,20 @@ func appendFieldValue(b []byte, v string) []byte {
 		}
 	}
 	return b
+}
+
+// MaxDrainBytes is how much of a request body its handler left unread the
+// server reads and drops to keep the connection; past it, closing is
+// cheaper.
+const MaxDrainBytes = 256 << 10
+
+// unreadBodyCloses reports, as the head goes out, that the request body is
+// unread and will not be drained: the client still waits for "100
+// Continue", or more than MaxDrainBytes (or an unknown amount) remain. The
+// connection will close after this response, and the head must say so.
+func (w *Response) unreadBodyCloses() bool {
+	b := w.req.Body
+	return b != nil && !b.done && (b.beforeRead != nil || b.chunked || b.remaining > MaxDrainBytes)
 }
 
 // ReadFrom copies src to the body. When the length is declared and nothing

@@ -36,10 +36,6 @@ const (
 	stateClosed
 )
 
-// maxDrainBytes is how much of a body the handler did not read is read and
-// dropped to keep the connection; past it, closing is cheaper.
-const maxDrainBytes = 256 << 10
-
 // lingerTimeout bounds the read-and-drop after the server closed its side:
 // closing with unread input would make the kernel send a reset, which can
 // destroy the response before the client reads it.
@@ -64,7 +60,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 //  3. Run the handler, with the body readable under the per-read body
 //     timeout; the first body read sends "100 Continue" when asked for.
 //  4. Finish the response. A body the handler did not read is drained (up to
-//     maxDrainBytes) or the connection closes; a client still waiting for
+//     http1.MaxDrainBytes) or the connection closes; a client still waiting for
 //     "100 Continue" is answered and closed.
 //  5. Flush, unless the next pipelined request is already buffered whole:
 //     the responses then go out together in one write.
@@ -131,7 +127,7 @@ func (c *conn) serveRequests() (parked bool) {
 			c.logRequest(start)
 			return false
 		}
-		if !c.body.Done() && (c.body.ContinuePending() || !c.body.Discard(maxDrainBytes)) {
+		if !c.body.Done() && (c.body.ContinuePending() || !c.body.Discard(http1.MaxDrainBytes)) {
 			c.resp.SetClose()
 		}
 		if c.srv.closing.Load() {
@@ -255,7 +251,7 @@ func (c *conn) lingeringClose() {
 		tc.CloseWrite()
 	}
 	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
-	io.CopyN(io.Discard, c.nc, maxDrainBytes)
+	io.CopyN(io.Discard, c.nc, http1.MaxDrainBytes)
 }
 
 func (c *conn) setIdle() bool {
