@@ -21,6 +21,8 @@ fi
 
 tmp=$(mktemp -d /tmp/loadbench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 mkdir -p "$tmp/bin"
 
 echo "run.sh: building ferry and the baselines" >&2

@@ -76,11 +76,15 @@ func freePort() (int, error) {
 
 // pinned prefixes argv with taskset when a core is given. taskset execs the
 // program, so the process id stays the server's own (needed for VmRSS).
+// The child gets SIGTERM if this process dies first, so an interrupted run
+// leaves no server behind holding a port and a core.
 func pinned(cpu string, argv ...string) *exec.Cmd {
 	if cpu != "" {
 		argv = append([]string{"taskset", "-c", cpu}, argv...)
 	}
-	return exec.Command(argv[0], argv[1:]...)
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	return cmd
 }
 
 var startSeq int
