@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -85,13 +86,13 @@ func (res *result) cells() []string {
 	r := res.row
 	c := []string{r.label, res.base}
 	if res.skip != "" {
-		return append(c, "-", "-", "-", "-", "-", "skipped: "+res.skip)
+		return append(c, "-", "-", "-", "-", "-", "-", "skipped: "+res.skip)
 	}
 	unit := r.unit()
 	va, okA := median(res.a, value)
 	vb, okB := median(res.b, value)
 	c = append(c, orDash(okA, formatValue(va, unit)), orDash(okB, formatValue(vb, unit)))
-	c = append(c, orDash(okA && okB && vb > 0, fmt.Sprintf("%.2f", va/vb)))
+	c = append(c, orDash(okA && okB && vb > 0, fmt.Sprintf("%.2f", va/vb)), res.ratioRange())
 	if r.kind == wrkRow {
 		pa, okA := median(withLatency(res.a), p99)
 		pb, okB := median(withLatency(res.b), p99)
@@ -130,6 +131,22 @@ func joinNotes(a, b string) string {
 	return a + "; " + b
 }
 
+// ratioRange is the lowest and highest ratio of the runs paired in time
+// (subject run i against baseline run i): how far one run can be trusted.
+func (res *result) ratioRange() string {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range min(len(res.a), len(res.b)) {
+		a, b := res.a[i], res.b[i]
+		if a.ok && b.ok && b.value > 0 {
+			lo, hi = min(lo, a.value/b.value), max(hi, a.value/b.value)
+		}
+	}
+	if lo > hi {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f–%.2f", lo, hi)
+}
+
 // notes flags anything that makes a number suspect: errors, failed runs.
 func (res *result) notes() string {
 	var n []string
@@ -164,9 +181,7 @@ func orDash(ok bool, s string) string {
 
 func formatValue(v float64, unit string) string {
 	switch unit {
-	case "req/s":
-		return fmt.Sprintf("%.0f", v)
-	case "MB/s":
+	case "req/s", "MB/s":
 		return fmt.Sprintf("%.0f", v)
 	}
 	return fmt.Sprintf("%.1f", v)
@@ -198,7 +213,7 @@ type report struct {
 }
 
 func (rep *report) header() []string {
-	return []string{"row", "vs", rep.subject, "baseline", rep.subject + "/baseline",
+	return []string{"row", "vs", rep.subject, "baseline", rep.subject + "/baseline", "range",
 		"p99 " + rep.subject, "p99 baseline", "notes"}
 }
 
@@ -215,6 +230,7 @@ func (rep *report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s UTC with `%s`: %s.\n", rep.started.Format("2006-01-02 15:04"), rep.command, rep.machine())
 	fmt.Fprintf(&b, "Each value is the median of %d runs of %s per server, alternating %s and baseline; "+
+		"range: the lowest and highest ratio of runs paired in time; "+
 		"req/s and MB/s: higher is better, KiB/conn: lower is better.\n\n", rep.reps, rep.duration, rep.subject)
 	fmt.Fprintf(&b, "| %s |\n", strings.Join(rep.header(), " | "))
 	fmt.Fprintf(&b, "|%s\n", strings.Repeat(" --- |", len(rep.header())))
