@@ -24,8 +24,9 @@ type Options struct {
 
 // Server answers requests under the /files/ prefix.
 type Server struct {
-	root *os.Root
-	opts Options
+	root  *os.Root
+	opts  Options
+	cache *smallFileCache
 }
 
 // Prefix is the path under which the file server is mounted.
@@ -33,7 +34,7 @@ const Prefix = "/files/"
 
 // New returns a Server for the folder root.
 func New(root *os.Root, opts Options) *Server {
-	return &Server{root: root, opts: opts}
+	return &Server{root: root, opts: opts, cache: newSmallFileCache()}
 }
 
 // Methods are the methods the file server takes, for the router's Allow.

@@ -12,6 +12,12 @@ import (
 
 // serveRead answers GET and HEAD: a file's bytes, or a folder's listing.
 func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) {
+	if !name.Dir {
+		if fi, data, ok := s.cache.lookup(s.root, name.Rel); ok {
+			serveFile(w, r, bytes.NewReader(data), fi, name.Rel)
+			return
+		}
+	}
 	// O_NONBLOCK makes opening a FIFO return at once instead of waiting for
 	// a writer, so the name can be opened before its type is known and
 	// stat'd through the descriptor: one path walk instead of two. It also
@@ -34,7 +40,7 @@ func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) 
 	case fi.IsDir():
 		s.serveListing(w, r, f, name)
 	case fi.Mode().IsRegular() && !name.Dir:
-		serveFile(w, r, f, fi, name.Rel)
+		serveFile(w, r, s.cache.content(f, fi, name.Rel), fi, name.Rel)
 	default:
 		http1.Error(w, http1.StatusNotFound)
 	}

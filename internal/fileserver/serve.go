@@ -4,17 +4,24 @@ import (
 	"crypto/rand"
 	"io"
 	"io/fs"
-	"os"
 	"strconv"
 
 	"ferry/internal/http1"
 )
 
+// fileContent is what a file is served from: the open *os.File, or the
+// small-file cache's copy of its bytes.
+type fileContent interface {
+	io.Reader
+	io.Seeker
+	io.ReaderAt
+}
+
 // serveFile answers GET or HEAD for the open regular file f: preconditions
 // first (RFC 9110 §13.2.2), then Range, then the whole file. Every body
 // goes out with a Content-Length computed up front, so nothing is buffered
 // and memory stays flat whatever the file's size.
-func serveFile(w http1.ResponseWriter, r *http1.Request, f *os.File, fi fs.FileInfo, name string) {
+func serveFile(w http1.ResponseWriter, r *http1.Request, f fileContent, fi fs.FileInfo, name string) {
 	st := preconditionState{exists: true, etag: etagOf(fi), modTime: fi.ModTime()}
 	h := w.Header()
 	h.Set("Last-Modified", fi.ModTime().UTC().Format(http1.TimeFormat))
@@ -50,7 +57,7 @@ func serveFile(w http1.ResponseWriter, r *http1.Request, f *os.File, fi fs.FileI
 // serveRanges answers a satisfiable Range with 206 (one range as is,
 // several as multipart/byteranges, RFC 9110 §14.6), or 416 when no range
 // is satisfiable.
-func serveRanges(w http1.ResponseWriter, f *os.File, ranges []httpRange, size int64, ctype string) {
+func serveRanges(w http1.ResponseWriter, f fileContent, ranges []httpRange, size int64, ctype string) {
 	h := w.Header()
 	switch len(ranges) {
 	case 0:
@@ -74,7 +81,7 @@ func serveRanges(w http1.ResponseWriter, f *os.File, ranges []httpRange, size in
 // heads are built first so that the whole body's length is known before
 // any byte is sent; the parts' bytes are then read from the file as they
 // go.
-func serveMultipart(w http1.ResponseWriter, f *os.File, ranges []httpRange, size int64, ctype string) {
+func serveMultipart(w http1.ResponseWriter, f fileContent, ranges []httpRange, size int64, ctype string) {
 	boundary := rand.Text()
 	heads := make([]string, len(ranges))
 	length := int64(0)
@@ -121,7 +128,7 @@ type onlyWriter struct{ io.Writer }
 // LimitReader would hide the file from sendfile. A writer without ReadFrom
 // gets the file behind a LimitReader, since the file may grow while it is
 // being sent.
-func sendBody(w http1.ResponseWriter, f *os.File, n int64) {
+func sendBody(w http1.ResponseWriter, f io.Reader, n int64) {
 	if rf, ok := w.(io.ReaderFrom); ok {
 		rf.ReadFrom(f)
 		return

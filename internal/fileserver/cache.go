@@ -1,0 +1,125 @@
+package fileserver
+
+import (
+	"bytes"
+	"io"
+	"io/fs"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// smallFileCache keeps the bytes of small, hot files in memory. A hit costs
+// one stat through the root instead of an open, a fstat, a read and a
+// close: a few microseconds per request, which is most of the cost of
+// serving a small file. Every hit is validated against that stat (size,
+// modification and change times, inode, device), so a file changed on disk
+// by anyone, ferry's own uploads included, is never served stale.
+type smallFileCache struct {
+	// racy is racyWindow; tests shorten it.
+	racy time.Duration
+
+	mu      sync.RWMutex
+	entries map[string]*cachedFile
+	bytes   int64
+}
+
+type cachedFile struct {
+	fi   fs.FileInfo
+	data []byte
+}
+
+const (
+	// maxCachedFileBytes is the largest file kept: past it, sendfile from
+	// the page cache costs about as much as a copy from ours.
+	maxCachedFileBytes = 64 << 10
+	// maxCacheBytes bounds the memory the cache holds.
+	maxCacheBytes = 32 << 20
+	// racyWindow keeps out files changed in the last two seconds. A write
+	// that lands within the file system's timestamp granularity of the
+	// moment it was cached would leave its times unchanged; a file whose
+	// change time is older than this cannot be in that case (the idea of
+	// git's "racy git" check).
+	racyWindow = 2 * time.Second
+)
+
+func newSmallFileCache() *smallFileCache {
+	return &smallFileCache{racy: racyWindow, entries: make(map[string]*cachedFile)}
+}
+
+// lookup returns the cached bytes of name and its current FileInfo when the
+// cache holds name and the file is unchanged since.
+func (c *smallFileCache) lookup(root *os.Root, name string) (fs.FileInfo, []byte, bool) {
+	c.mu.RLock()
+	e := c.entries[name]
+	c.mu.RUnlock()
+	if e == nil {
+		return nil, nil, false
+	}
+	fi, err := root.Stat(name)
+	if err != nil || !sameFile(e.fi, fi) {
+		c.forget(name, e)
+		return nil, nil, false
+	}
+	return fi, e.data, true
+}
+
+// content returns what to serve name's open file f from: its bytes, read
+// now and kept, when it is small and settled, or f itself.
+func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string) fileContent {
+	size := fi.Size()
+	if size > maxCachedFileBytes || time.Since(changeTime(fi)) < c.racy {
+		return f
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(f, data); err != nil {
+		f.Seek(0, io.SeekStart)
+		return f
+	}
+	c.mu.Lock()
+	if old := c.entries[name]; old != nil {
+		c.bytes -= int64(len(old.data))
+	}
+	for key, e := range c.entries {
+		if c.bytes+size <= maxCacheBytes {
+			break
+		}
+		// Map order is random: this evicts random entries, which is
+		// enough to bound memory without bookkeeping on every hit.
+		delete(c.entries, key)
+		c.bytes -= int64(len(e.data))
+	}
+	c.entries[name] = &cachedFile{fi: fi, data: data}
+	c.bytes += size
+	c.mu.Unlock()
+	return bytes.NewReader(data)
+}
+
+// forget drops name's entry if it is still e.
+func (c *smallFileCache) forget(name string, e *cachedFile) {
+	c.mu.Lock()
+	if c.entries[name] == e {
+		delete(c.entries, name)
+		c.bytes -= int64(len(e.data))
+	}
+	c.mu.Unlock()
+}
+
+func sameFile(a, b fs.FileInfo) bool {
+	if a.Size() != b.Size() || !a.ModTime().Equal(b.ModTime()) || a.Mode() != b.Mode() || !b.Mode().IsRegular() {
+		return false
+	}
+	sa, okA := a.Sys().(*syscall.Stat_t)
+	sb, okB := b.Sys().(*syscall.Stat_t)
+	return okA && okB && sa.Ino == sb.Ino && sa.Dev == sb.Dev && sa.Ctim == sb.Ctim
+}
+
+// changeTime is the inode's change time, or the modification time where
+// the system does not say.
+func changeTime(fi fs.FileInfo) time.Time {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
+	}
+	return fi.ModTime()
+}
