@@ -35,7 +35,9 @@ func BenchmarkSmallFile(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.Cleanup(func() { root.Close() })
-			addr := servertest.Start(b, compress.Middleware(New(root, Options{}), compress.Options{}))
+			s := New(root, Options{})
+			s.cache.racy = 0
+			addr := servertest.Start(b, compress.Middleware(s, compress.Options{}))
 			c := servertest.Dial(b, addr)
 			br := bufio.NewReader(c)
 			req := []byte("GET /files/" + tc.file + " HTTP/1.1\r\nHost: x\r\n" + tc.header + "\r\n")

@@ -27,7 +27,19 @@ type smallFileCache struct {
 
 type cachedFile struct {
 	fi   fs.FileInfo
+	meta fileMeta
 	data []byte
+}
+
+// memContent is a cached file's bytes as served: a reader for ranges, and
+// the bytes themselves for sendBody's single write.
+type memContent struct {
+	*bytes.Reader
+	data []byte
+}
+
+func newMemContent(data []byte) *memContent {
+	return &memContent{Reader: bytes.NewReader(data), data: data}
 }
 
 const (
@@ -48,26 +60,26 @@ func newSmallFileCache() *smallFileCache {
 	return &smallFileCache{racy: racyWindow, entries: make(map[string]*cachedFile)}
 }
 
-// lookup returns the cached bytes of name and its current FileInfo when the
-// cache holds name and the file is unchanged since.
-func (c *smallFileCache) lookup(root *os.Root, name string) (fs.FileInfo, []byte, bool) {
+// lookup returns name's cached entry when the cache holds it and the file
+// is unchanged since.
+func (c *smallFileCache) lookup(root *os.Root, name string) *cachedFile {
 	c.mu.RLock()
 	e := c.entries[name]
 	c.mu.RUnlock()
 	if e == nil {
-		return nil, nil, false
+		return nil
 	}
 	fi, err := root.Stat(name)
 	if err != nil || !sameFile(e.fi, fi) {
 		c.forget(name, e)
-		return nil, nil, false
+		return nil
 	}
-	return fi, e.data, true
+	return e
 }
 
 // content returns what to serve name's open file f from: its bytes, read
 // now and kept, when it is small and settled, or f itself.
-func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string) fileContent {
+func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta fileMeta) fileContent {
 	size := fi.Size()
 	if size > maxCachedFileBytes || time.Since(changeTime(fi)) < c.racy {
 		return f
@@ -90,10 +102,10 @@ func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string) fileCo
 		delete(c.entries, key)
 		c.bytes -= int64(len(e.data))
 	}
-	c.entries[name] = &cachedFile{fi: fi, data: data}
+	c.entries[name] = &cachedFile{fi: fi, meta: meta, data: data}
 	c.bytes += size
 	c.mu.Unlock()
-	return bytes.NewReader(data)
+	return newMemContent(data)
 }
 
 // forget drops name's entry if it is still e.

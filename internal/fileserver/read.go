@@ -13,8 +13,8 @@ import (
 // serveRead answers GET and HEAD: a file's bytes, or a folder's listing.
 func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) {
 	if !name.Dir {
-		if fi, data, ok := s.cache.lookup(s.root, name.Rel); ok {
-			serveFile(w, r, bytes.NewReader(data), fi, name.Rel)
+		if e := s.cache.lookup(s.root, name.Rel); e != nil {
+			serveFile(w, r, newMemContent(e.data), e.fi, e.meta)
 			return
 		}
 	}
@@ -40,7 +40,8 @@ func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) 
 	case fi.IsDir():
 		s.serveListing(w, r, f, name)
 	case fi.Mode().IsRegular() && !name.Dir:
-		serveFile(w, r, s.cache.content(f, fi, name.Rel), fi, name.Rel)
+		meta := metaOf(fi, name.Rel)
+		serveFile(w, r, s.cache.content(f, fi, name.Rel, meta), fi, meta)
 	default:
 		http1.Error(w, http1.StatusNotFound)
 	}

@@ -17,14 +17,28 @@ type fileContent interface {
 	io.ReaderAt
 }
 
+// fileMeta are the header values describing a file, computed once per
+// request, or once per cached file.
+type fileMeta struct {
+	etag, lastModified, contentType string
+}
+
+func metaOf(fi fs.FileInfo, name string) fileMeta {
+	return fileMeta{
+		etag:         etagOf(fi),
+		lastModified: fi.ModTime().UTC().Format(http1.TimeFormat),
+		contentType:  contentType(name),
+	}
+}
+
 // serveFile answers GET or HEAD for the open regular file f: preconditions
 // first (RFC 9110 §13.2.2), then Range, then the whole file. Every body
 // goes out with a Content-Length computed up front, so nothing is buffered
 // and memory stays flat whatever the file's size.
-func serveFile(w http1.ResponseWriter, r *http1.Request, f fileContent, fi fs.FileInfo, name string) {
-	st := preconditionState{exists: true, etag: etagOf(fi), modTime: fi.ModTime()}
+func serveFile(w http1.ResponseWriter, r *http1.Request, f fileContent, fi fs.FileInfo, meta fileMeta) {
+	st := preconditionState{exists: true, etag: meta.etag, modTime: fi.ModTime()}
 	h := w.Header()
-	h.Set("Last-Modified", fi.ModTime().UTC().Format(http1.TimeFormat))
+	h.Set("Last-Modified", meta.lastModified)
 	h.Set("ETag", st.etag)
 	h.Set("Accept-Ranges", "bytes")
 	switch checkPreconditions(r, st) {
@@ -35,7 +49,7 @@ func serveFile(w http1.ResponseWriter, r *http1.Request, f fileContent, fi fs.Fi
 		http1.Error(w, http1.StatusPreconditionFailed)
 		return
 	}
-	ctype := contentType(name)
+	ctype := meta.contentType
 	size := fi.Size()
 	// Range is defined for GET only (RFC 9110 §14.2); HEAD gets the head of
 	// the whole file.
@@ -129,6 +143,13 @@ type onlyWriter struct{ io.Writer }
 // gets the file behind a LimitReader, since the file may grow while it is
 // being sent.
 func sendBody(w http1.ResponseWriter, f io.Reader, n int64) {
+	if m, ok := f.(*memContent); ok {
+		// Cached bytes go out in one Write: http1.Response sends a large
+		// one together with the head in a single writev, with no copy.
+		off := m.Size() - int64(m.Len())
+		w.Write(m.data[off : off+n])
+		return
+	}
 	if rf, ok := w.(io.ReaderFrom); ok {
 		rf.ReadFrom(f)
 		return
