@@ -535,7 +535,10 @@ func (w *Response) fail(err error) {
 	w.closeAfter = true
 }
 
-// Release returns the output buffer to its pool while the connection idles.
+// Release gives back the output buffer (to its pool) and the held-body
+// buffer while the connection idles: the server calls it only for a
+// connection quiet long enough to be parked, so a busy one keeps reusing
+// them.
 func (w *Response) Release() {
 	if len(w.out) == 0 && w.outPooled != nil {
 		if cap(w.out) <= flushThreshold*2 {
@@ -544,15 +547,8 @@ func (w *Response) Release() {
 		}
 		w.out, w.outPooled = nil, nil
 	}
-	if cap(w.heldBody) > idleHeldBodyCap {
-		w.heldBody = nil
-	}
+	w.heldBody = nil
 }
-
-// idleHeldBodyCap is the held-body capacity an idle connection keeps, so
-// that small responses reuse it without allocating while a large one's
-// buffer is not pinned by an idle client.
-const idleHeldBodyCap = 4 << 10
 
 func bodyAllowed(status int) bool {
 	return status >= 200 && status != StatusNoContent && status != StatusNotModified
