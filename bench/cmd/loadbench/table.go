@@ -101,21 +101,25 @@ func (res *result) cells() []string {
 		c = append(c, "", "")
 	}
 	notes := res.notes()
-	if r.kind == idleRow {
-		notes = joinNotes(res.rss(), notes)
+	switch r.kind {
+	case idleRow:
+		notes = joinNotes(res.rss(""), notes)
+	case downloadRow:
+		notes = joinNotes(res.rss("peak "), notes)
 	}
 	return append(c, notes)
 }
 
 // rss names both servers' median RSS before and after the idle
-// connections, in MiB, so the per-connection figure can be checked.
-func (res *result) rss() string {
+// connections (or before and at the peak of a download, label "peak "), in
+// MiB, so the per-connection figure can be checked and flat memory seen.
+func (res *result) rss(label string) string {
 	var parts []string
 	for i, ss := range [][]sample{res.a, res.b} {
 		before, okB := median(ss, func(s sample) float64 { return float64(s.rssBefore) })
 		after, okA := median(ss, func(s sample) float64 { return float64(s.rssAfter) })
 		if okB && okA {
-			parts = append(parts, fmt.Sprintf("%s RSS %.1f → %.1f MiB", []string{res.subject, res.base}[i], before/1024, after/1024))
+			parts = append(parts, fmt.Sprintf("%s RSS %.1f → %s%.1f MiB", []string{res.subject, res.base}[i], before/1024, label, after/1024))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -54,7 +54,8 @@ type sample struct {
 	requests int
 	errors   int // socket errors plus non-2xx/3xx responses
 	note     string
-	// rssBefore and rssAfter are the idle row's VmRSS readings, in KiB.
+	// rssBefore and rssAfter are VmRSS readings in KiB: before and after
+	// the idle row's connections, before and at the peak of a download.
 	rssBefore, rssAfter int
 }
 
@@ -209,11 +210,41 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 }
 
 // download fetches the row's file once with curl on the client core and
-// returns MB/s (10^6 bytes per second).
+// returns MB/s (10^6 bytes per second), with the server's RSS before and
+// its peak while it sent the file (sampled every 20 ms), which shows that
+// memory stays flat whatever the file's size.
 func download(e *env, s *server, r *row) (sample, error) {
+	pid, err := s.rssPID()
+	if err != nil {
+		return sample{}, err
+	}
+	before, err := rssKiB(pid)
+	if err != nil {
+		return sample{}, err
+	}
+	done := make(chan struct{})
+	peak := make(chan int)
+	go func() {
+		high := before
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				peak <- high
+				return
+			case <-tick.C:
+				if kib, err := rssKiB(pid); err == nil {
+					high = max(high, kib)
+				}
+			}
+		}
+	}()
 	cmd := pinned(e.clientCPU, "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{size_download} %{time_total}",
 		"http://"+s.addr+r.path)
 	out, err := cmd.Output()
+	close(done)
+	high := <-peak
 	if err != nil {
 		return sample{}, fmt.Errorf("curl: %v", err)
 	}
@@ -226,7 +257,7 @@ func download(e *env, s *server, r *row) (sample, error) {
 	if code != r.expect.status || size != r.expect.size {
 		return sample{}, fmt.Errorf("download: status %d, %d bytes; want %d, %d bytes", code, size, r.expect.status, r.expect.size)
 	}
-	return sample{ok: true, value: float64(size) / secs / 1e6, requests: 1}, nil
+	return sample{ok: true, value: float64(size) / secs / 1e6, requests: 1, rssBefore: before, rssAfter: high}, nil
 }
 
 func lookPath(names ...string) error {
