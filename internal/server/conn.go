@@ -22,7 +22,8 @@ type conn struct {
 	body  *http1.Body
 	resp  *http1.Response
 	state atomic.Int32
-	// fd is the socket's descriptor, for the parker; -1 when unknown.
+	// fd is the socket's descriptor, for the parker: fdUnknown until the
+	// connection is first parked (most never are), -1 when it has none.
 	fd int
 	// parkedAt is when the parker took the connection.
 	parkedAt time.Time
@@ -41,8 +42,11 @@ const (
 // destroy the response before the client reads it.
 const lingerTimeout = 500 * time.Millisecond
 
+// fdUnknown marks a conn whose descriptor has not been looked up yet.
+const fdUnknown = -2
+
 func newConn(s *Server, nc net.Conn) *conn {
-	c := &conn{srv: s, nc: nc, rd: http1.NewReader(nc), fd: socketFD(nc)}
+	c := &conn{srv: s, nc: nc, rd: http1.NewReader(nc), fd: fdUnknown}
 	c.body = http1.NewBody(c.rd)
 	c.resp = http1.NewResponse(nc, s.cfg.WriteTimeout)
 	c.req.Body = c.body

@@ -60,6 +60,9 @@ func (p *parker) start() {
 // park hands c over to the parker and reports whether it took it; if not,
 // the caller keeps waiting on its own goroutine.
 func (p *parker) park(c *conn) bool {
+	if c.fd == fdUnknown {
+		c.fd = socketFD(c.nc)
+	}
 	if c.fd < 0 {
 		return false
 	}

@@ -2,8 +2,6 @@
 
 package server
 
-import "net"
-
 // parker parks nothing off Linux: idle connections keep their goroutine.
 type parker struct{}
 
@@ -11,4 +9,3 @@ func newParker(*Server) *parker   { return &parker{} }
 func (p *parker) park(*conn) bool { return false }
 func (p *parker) take(*conn) bool { return false }
 func (p *parker) stop()           {}
-func socketFD(net.Conn) int       { return -1 }
