@@ -61,17 +61,17 @@ func (p *parker) start() {
 // park hands c over to the parker and reports whether it took it; if not,
 // the caller keeps waiting on its own goroutine.
 func (p *parker) park(c *conn) bool {
-	if c.fd == fdUnknown {
-		c.fd = socketFD(c.nc)
-	}
-	if c.fd < 0 {
-		return false
+	fd := c.fd
+	if fd == fdUnknown {
+		fd = socketFD(c.nc)
 	}
 	p.once.Do(p.start)
-	// epfd is read under the lock: the loop's shutdown resets it.
+	// epfd is read under the lock: the loop's shutdown resets it. c.fd is
+	// written under it: Shutdown's take reads it.
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || p.epfd < 0 {
+	c.fd = fd
+	if fd < 0 || p.closed || p.epfd < 0 {
 		return false
 	}
 	c.parkedAt = time.Now()
