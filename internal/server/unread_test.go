@@ -33,7 +33,11 @@ func TestUnreadBodyEarlyHead(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := servertest.Dial(t, addr)
 			fmt.Fprintf(c, "POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", tc.bodyBytes)
-			go c.Write([]byte(strings.Repeat("b", tc.bodyBytes)))
+			wrote := make(chan struct{})
+			go func() {
+				c.Write([]byte(strings.Repeat("b", tc.bodyBytes)))
+				close(wrote)
+			}()
 			br := bufio.NewReader(c)
 			resp, err := servertest.ReadResponse(br, "POST")
 			if err != nil {
@@ -45,6 +49,8 @@ func TestUnreadBodyEarlyHead(t *testing.T) {
 			if tc.close {
 				return
 			}
+			// The next request must follow the whole body on the wire.
+			<-wrote
 			fmt.Fprintf(c, "GET /y HTTP/1.1\r\nHost: x\r\n\r\n")
 			if resp, err := servertest.ReadResponse(br, "GET"); err != nil || resp.Status != 200 {
 				t.Fatalf("second request on a kept connection: %v", err)
