@@ -34,12 +34,14 @@ type cachedFile struct {
 // memContent is a cached file's bytes as served: a reader for ranges, and
 // the bytes themselves for sendBody's single write.
 type memContent struct {
-	*bytes.Reader
+	bytes.Reader
 	data []byte
 }
 
 func newMemContent(data []byte) *memContent {
-	return &memContent{Reader: bytes.NewReader(data), data: data}
+	m := &memContent{data: data}
+	m.Reset(data)
+	return m
 }
 
 const (

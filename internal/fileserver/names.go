@@ -1,6 +1,7 @@
 package fileserver
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 
@@ -28,11 +29,14 @@ const uploadTempPrefix = ".ferry-upload-"
 // and other control bytes, invalid UTF-8, and the names of upload temporary
 // files. os.Root is the real confinement; this is the first line.
 func resolveName(path []byte) (Name, bool) {
-	raw := string(path)
-	if !strings.HasPrefix(raw, Prefix) && raw != strings.TrimSuffix(Prefix, "/") {
-		return Name{}, false
+	rest, ok := bytes.CutPrefix(path, []byte(Prefix))
+	if !ok {
+		if string(path) != strings.TrimSuffix(Prefix, "/") {
+			return Name{}, false
+		}
+		rest = nil
 	}
-	unescaped, ok := http1.AppendUnescaped(nil, []byte(strings.TrimPrefix(strings.TrimPrefix(raw, "/files"), "/")))
+	unescaped, ok := http1.AppendUnescaped(make([]byte, 0, len(rest)), rest)
 	decoded := string(unescaped)
 	if !ok || !utf8.ValidString(decoded) {
 		return Name{}, false
