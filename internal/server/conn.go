@@ -100,13 +100,17 @@ func (c *conn) serveRequests() (parked bool) {
 			// What arrived may be only empty lines: look again.
 			continue
 		}
-		start := time.Now()
+		var start time.Time
+		if c.srv.log != nil {
+			// Only the access log needs the request's start time.
+			start = time.Now()
+		}
 		if !c.rd.HeadBuffered() {
 			// A zero header timeout is no deadline, rather than the one
 			// the wait for the first byte left behind.
 			var deadline time.Time
 			if cfg.HeaderTimeout > 0 {
-				deadline = start.Add(cfg.HeaderTimeout)
+				deadline = time.Now().Add(cfg.HeaderTimeout)
 			}
 			c.rd.SetDeadline(deadline)
 		}
