@@ -83,7 +83,7 @@ func hasToken(v, tok string) bool {
 	for v != "" {
 		var elem string
 		elem, v, _ = strings.Cut(v, ",")
-		if equalFoldString(trimOWS(elem), tok) {
+		if strings.EqualFold(trimOWS(elem), tok) {
 			return true
 		}
 	}

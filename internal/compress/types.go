@@ -16,13 +16,13 @@ func compressible(ct string) bool {
 	}
 	switch {
 	case hasPrefixFold(ct, "text/"):
-		return !equalFoldString(ct, "text/event-stream")
+		return !strings.EqualFold(ct, "text/event-stream")
 	case hasSuffixFold(ct, "+json"), hasSuffixFold(ct, "+xml"):
 		// application/ld+json, application/rss+xml, image/svg+xml...
 		return true
 	}
 	for _, t := range compressibleTypes {
-		if equalFoldString(ct, t) {
+		if strings.EqualFold(ct, t) {
 			return true
 		}
 	}
@@ -70,21 +70,9 @@ func trimOWS(s string) string {
 }
 
 func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && equalFoldString(s[:len(prefix)], prefix)
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func hasSuffixFold(s, suffix string) bool {
-	return len(s) >= len(suffix) && equalFoldString(s[len(s)-len(suffix):], suffix)
-}
-
-func equalFoldString(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lower(a[i]) != lower(b[i]) {
-			return false
-		}
-	}
-	return true
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }

@@ -13,17 +13,8 @@ import (
 // every kind of change on disk is seen at once: rewritten in place,
 // replaced by a rename (as uploads do), removed.
 func TestSmallFileCache(t *testing.T) {
-	dir := t.TempDir()
+	s, dir := newServerFor(t, Options{}, map[string]string{"c.txt": "first"})
 	path := filepath.Join(dir, "c.txt")
-	if err := os.WriteFile(path, []byte("first"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
-	s := New(root, Options{})
 	s.cache.racy = 0
 	addr := servertest.Start(t, s)
 	get := func(want string) {
@@ -64,16 +55,7 @@ func TestSmallFileCache(t *testing.T) {
 // TestSmallFileCacheRanges serves ranges, multipart included, from cached
 // bytes.
 func TestSmallFileCacheRanges(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "r.txt"), []byte("0123456789"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
-	s := New(root, Options{})
+	s, _ := newServerFor(t, Options{}, map[string]string{"r.txt": "0123456789"})
 	s.cache.racy = 0
 	addr := servertest.Start(t, s)
 	fetch(t, addr, "GET", "/files/r.txt")

@@ -56,17 +56,8 @@ func TestThroughCompression(t *testing.T) {
 // TestHeadMatchesGetCompressed asks HEAD first, before any GET could fill
 // the compressed-file cache: HEAD must carry the headers GET then sends.
 func TestHeadMatchesGetCompressed(t *testing.T) {
-	dir := t.TempDir()
-	text := strings.Repeat("a line of text that compresses well\n", 500)
-	if err := os.WriteFile(filepath.Join(dir, "t.txt"), []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { root.Close() })
-	addr := servertest.Start(t, compress.Middleware(New(root, Options{}), compress.Options{}))
+	s, _ := newServerFor(t, Options{}, map[string]string{"t.txt": strings.Repeat("a line of text that compresses well\n", 500)})
+	addr := servertest.Start(t, compress.Middleware(s, compress.Options{}))
 	head := fetch(t, addr, "HEAD", "/files/t.txt", "Accept-Encoding: gzip")
 	get := fetch(t, addr, "GET", "/files/t.txt", "Accept-Encoding: gzip")
 	wantCode(t, head, 200)

@@ -30,8 +30,17 @@ const secretContent = "TOP-SECRET-9f2c41"
 // folder, outside it.
 func startReadServer(t *testing.T, opts Options, files map[string]string) (addr, dir string) {
 	t.Helper()
+	s, dir := newServerFor(t, opts, files)
+	return servertest.Start(t, s), dir
+}
+
+// newServerFor returns a Server (not yet listening) for a fresh folder
+// filled with files (name → content), and the folder. secret.txt sits
+// beside the folder, outside it.
+func newServerFor(t *testing.T, opts Options, files map[string]string) (*Server, string) {
+	t.Helper()
 	base := t.TempDir()
-	dir = filepath.Join(base, "served")
+	dir := filepath.Join(base, "served")
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +55,7 @@ func startReadServer(t *testing.T, opts Options, files map[string]string) (addr,
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { root.Close() })
-	return servertest.Start(t, New(root, opts)), dir
+	return New(root, opts), dir
 }
 
 func putFile(t *testing.T, path, content string) {
