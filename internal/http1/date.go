@@ -1,9 +1,6 @@
 package http1
 
-import (
-	"sync/atomic"
-	"time"
-)
+import "sync/atomic"
 
 // dateCache holds the formatted Date header value of the current second.
 // Formatting a date costs more than the rest of a small response; RFC 9110
@@ -17,7 +14,7 @@ type dateCache struct {
 var currentDate atomic.Pointer[dateCache]
 
 func appendDate(dst []byte) []byte {
-	now := time.Now()
+	now := coarseNow()
 	d := currentDate.Load()
 	if d == nil || d.unix != now.Unix() {
 		d = &dateCache{unix: now.Unix(), value: now.UTC().AppendFormat(nil, TimeFormat)}

@@ -60,7 +60,7 @@ func (rd *Reader) armTimeout() {
 	if rd.timeout <= 0 {
 		return
 	}
-	t := time.Now().Add(rd.timeout)
+	t := coarseNow().Add(rd.timeout)
 	if !rd.deadline.IsZero() && !t.Before(rd.deadline) && t.Sub(rd.deadline) < deadlineSlack(rd.timeout) {
 		return
 	}

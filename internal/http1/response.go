@@ -363,7 +363,7 @@ func (w *Response) armWriteDeadline() {
 	if w.writeTimeout <= 0 {
 		return
 	}
-	t := time.Now().Add(w.writeTimeout)
+	t := coarseNow().Add(w.writeTimeout)
 	if !w.deadline.IsZero() && !t.Before(w.deadline) && t.Sub(w.deadline) < deadlineSlack(w.writeTimeout) {
 		return
 	}
