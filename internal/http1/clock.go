@@ -32,3 +32,24 @@ func startClock() {
 		}
 	}()
 }
+
+// lazyDeadline remembers the deadline last set on a connection. Moving a
+// deadline costs a timer update in the runtime, so a deadline that would
+// move later by less than a sixteenth of its timeout (at most a second) is
+// left as it is: on a busy keep-alive connection the deadline then moves
+// about once per slack rather than for every request, at the price of a
+// timeout up to one slack shorter than configured.
+type lazyDeadline struct {
+	at time.Time
+}
+
+// next returns the deadline timeout from now, and whether it must be set.
+func (d *lazyDeadline) next(timeout time.Duration) (time.Time, bool) {
+	t := coarseNow().Add(timeout)
+	slack := min(timeout/16, time.Second)
+	if !d.at.IsZero() && !t.Before(d.at) && t.Sub(d.at) < slack {
+		return time.Time{}, false
+	}
+	d.at = t
+	return t, true
+}

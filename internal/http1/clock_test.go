@@ -21,3 +21,21 @@ func TestCoarseNowFollowsTheClock(t *testing.T) {
 		time.Sleep(clockResolution)
 	}
 }
+
+// TestLazyDeadline: the first deadline is set, one that would move later by
+// less than the slack is not, and an earlier one always is.
+func TestLazyDeadline(t *testing.T) {
+	var d lazyDeadline
+	if _, move := d.next(time.Minute); !move {
+		t.Fatal("first deadline not set")
+	}
+	if _, move := d.next(time.Minute); move {
+		t.Fatal("a deadline within the slack was moved")
+	}
+	if at, move := d.next(time.Second); !move || !at.Before(coarseNow().Add(time.Minute)) {
+		t.Fatal("an earlier deadline was not set")
+	}
+	if _, move := d.next(time.Minute); !move {
+		t.Fatal("a deadline 59 s later (past the 1 s slack) was not moved")
+	}
+}

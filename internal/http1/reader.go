@@ -16,7 +16,7 @@ type Reader struct {
 	r, w    int
 	timeout time.Duration
 	// deadline is the read deadline last set on conn.
-	deadline time.Time
+	deadline lazyDeadline
 	err      error
 	// headPinned is set while a parsed request's head (its Target, Header
 	// and the like) points into buf[:r]: until the next ReadHead, body reads
@@ -47,31 +47,18 @@ func (rd *Reader) SetTimeout(d time.Duration) { rd.timeout = d }
 func (rd *Reader) SetDeadline(t time.Time) {
 	rd.timeout = 0
 	rd.conn.SetReadDeadline(t)
-	rd.deadline = t
+	rd.deadline.at = t
 }
 
-// armTimeout moves the read deadline to timeout from now before a read.
-// Moving a deadline costs a timer update in the runtime, so a deadline that
-// would move later by less than deadlineSlack is left as it is: on a busy
-// keep-alive connection the deadline is then moved about once per slack
-// rather than for every request, at the price of a timeout up to one slack
-// shorter than configured.
+// armTimeout moves the read deadline to timeout from now before a read,
+// lazily (see lazyDeadline).
 func (rd *Reader) armTimeout() {
 	if rd.timeout <= 0 {
 		return
 	}
-	t := coarseNow().Add(rd.timeout)
-	if !rd.deadline.IsZero() && !t.Before(rd.deadline) && t.Sub(rd.deadline) < deadlineSlack(rd.timeout) {
-		return
+	if t, move := rd.deadline.next(rd.timeout); move {
+		rd.conn.SetReadDeadline(t)
 	}
-	rd.conn.SetReadDeadline(t)
-	rd.deadline = t
-}
-
-// deadlineSlack is how far a deadline may lag behind the one a timeout asks
-// for: a sixteenth of the timeout, and at most a second.
-func deadlineSlack(timeout time.Duration) time.Duration {
-	return min(timeout/16, time.Second)
 }
 
 // Buffered is the number of bytes read from the network and not yet consumed.

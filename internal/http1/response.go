@@ -64,7 +64,7 @@ type Response struct {
 	err         error
 	sentAnyHead bool
 	// deadline is the write deadline last set on conn.
-	deadline time.Time
+	deadline lazyDeadline
 }
 
 // maxBufferedBody is the largest body held back to compute its
@@ -357,18 +357,15 @@ func (w *Response) writeBuffers(bufs *net.Buffers) error {
 	return err
 }
 
-// armWriteDeadline moves the write deadline to writeTimeout from now, with
-// the same slack as the Reader's read deadline.
+// armWriteDeadline moves the write deadline to writeTimeout from now,
+// lazily (see lazyDeadline).
 func (w *Response) armWriteDeadline() {
 	if w.writeTimeout <= 0 {
 		return
 	}
-	t := coarseNow().Add(w.writeTimeout)
-	if !w.deadline.IsZero() && !t.Before(w.deadline) && t.Sub(w.deadline) < deadlineSlack(w.writeTimeout) {
-		return
+	if t, move := w.deadline.next(w.writeTimeout); move {
+		w.conn.SetWriteDeadline(t)
 	}
-	w.conn.SetWriteDeadline(t)
-	w.deadline = t
 }
 
 func (w *Response) fail(err error) {
