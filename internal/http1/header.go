@@ -24,7 +24,7 @@ func (h *Header) Len() int { return len(h.fields) }
 // or nil. The slice is only valid while the handler runs.
 func (h *Header) Peek(name string) []byte {
 	for i := range h.fields {
-		if equalFold(h.fields[i].Name, name) {
+		if EqualFold(h.fields[i].Name, name) {
 			return h.fields[i].Value
 		}
 	}
@@ -37,7 +37,7 @@ func (h *Header) Get(name string) string { return string(h.Peek(name)) }
 // Has reports whether a field named name was sent, even with an empty value.
 func (h *Header) Has(name string) bool {
 	for i := range h.fields {
-		if equalFold(h.fields[i].Name, name) {
+		if EqualFold(h.fields[i].Name, name) {
 			return true
 		}
 	}
@@ -48,7 +48,7 @@ func (h *Header) Has(name string) bool {
 func (h *Header) Values(name string) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
 		for i := range h.fields {
-			if equalFold(h.fields[i].Name, name) && !yield(h.fields[i].Value) {
+			if EqualFold(h.fields[i].Name, name) && !yield(h.fields[i].Value) {
 				return
 			}
 		}
@@ -68,14 +68,15 @@ func (h *Header) All() iter.Seq2[[]byte, []byte] {
 
 func (h *Header) reset() { h.fields = h.fields[:0] }
 
-// equalFold compares an ASCII header name with a lower- or mixed-case
-// constant without allocating.
-func equalFold(b []byte, s string) bool {
-	if len(b) != len(s) {
+// EqualFold reports whether a and b hold the same ASCII text ignoring case,
+// without allocating: header names, codings and tokens, from the read
+// buffer ([]byte) or a handler's header (string), are compared with it.
+func EqualFold[A, B ~string | ~[]byte](a A, b B) bool {
+	if len(a) != len(b) {
 		return false
 	}
-	for i := 0; i < len(b); i++ {
-		if lower(b[i]) != lower(s[i]) {
+	for i := 0; i < len(a); i++ {
+		if lower(a[i]) != lower(b[i]) {
 			return false
 		}
 	}
@@ -88,10 +89,6 @@ func lower(c byte) byte {
 	}
 	return c
 }
-
-// EqualFold reports whether the ASCII bytes b equal s ignoring case; header
-// values such as codings and tokens are compared with it.
-func EqualFold(b []byte, s string) bool { return equalFold(b, s) }
 
 // TrimOWS strips optional whitespace (SP and HTAB, RFC 9110 §5.6.3) from both
 // ends of b.

@@ -17,30 +17,30 @@ func interpret(req *Request) error {
 		f := &req.Header.fields[i]
 		switch len(f.Name) {
 		case 4:
-			if equalFold(f.Name, "host") {
+			if EqualFold(f.Name, "host") {
 				hosts++
 				host = f.Value
 			}
 		case 6:
-			if equalFold(f.Name, "expect") {
-				if !equalFold(f.Value, "100-continue") {
+			if EqualFold(f.Name, "expect") {
+				if !EqualFold(f.Value, "100-continue") {
 					return &ProtocolError{Status: StatusExpectationFailed, Reason: "unsupported expectation"}
 				}
 				req.ExpectContinue = req.ProtoMinor >= 1
 			}
 		case 10:
-			if equalFold(f.Name, "connection") {
+			if EqualFold(f.Name, "connection") {
 				for opt := range ListElements(f.Value) {
 					switch {
-					case equalFold(opt, "close"):
+					case EqualFold(opt, "close"):
 						closeConn = true
-					case equalFold(opt, "keep-alive"):
+					case EqualFold(opt, "keep-alive"):
 						keepAlive = true
 					}
 				}
 			}
 		case 14:
-			if equalFold(f.Name, "content-length") {
+			if EqualFold(f.Name, "content-length") {
 				n, err := parseContentLength(f.Value)
 				if err != nil {
 					return err
@@ -51,7 +51,7 @@ func interpret(req *Request) error {
 				haveLength, req.ContentLength = true, n
 			}
 		case 17:
-			if equalFold(f.Name, "transfer-encoding") {
+			if EqualFold(f.Name, "transfer-encoding") {
 				if te != nil {
 					return badRequest("repeated Transfer-Encoding")
 				}
@@ -125,7 +125,7 @@ func parseTransferEncoding(v []byte) error {
 	var codings, chunkedAt int
 	chunkedAt = -1
 	for c := range ListElements(v) {
-		if equalFold(c, "chunked") {
+		if EqualFold(c, "chunked") {
 			if chunkedAt >= 0 {
 				return badRequest("chunked applied twice")
 			}

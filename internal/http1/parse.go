@@ -210,7 +210,7 @@ func splitTarget(req *Request) error {
 var rootPath = []byte("/")
 
 func hasSchemePrefix(t []byte) bool {
-	return (len(t) > 7 && equalFold(t[:7], "http://")) || (len(t) > 8 && equalFold(t[:8], "https://"))
+	return (len(t) > 7 && EqualFold(t[:7], "http://")) || (len(t) > 8 && EqualFold(t[:8], "https://"))
 }
 
 func parseField(line []byte) (Field, error) {

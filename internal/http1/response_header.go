@@ -31,7 +31,7 @@ func (h *ResponseHeader) Set(name, value string) {
 		return
 	}
 	for i := range h.fields {
-		if equalFoldString(h.fields[i].name, name) {
+		if EqualFold(h.fields[i].name, name) {
 			h.fields[i].value = value
 			h.removeFrom(i+1, name)
 			return
@@ -50,14 +50,14 @@ func (h *ResponseHeader) Add(name, value string) {
 
 // Get returns the first value of the field named name, or "".
 func (h *ResponseHeader) Get(name string) string {
-	if equalFoldString(name, "Content-Length") {
+	if EqualFold(name, "Content-Length") {
 		if h.contentLength < 0 {
 			return ""
 		}
 		return strconv.FormatInt(h.contentLength, 10)
 	}
 	for i := range h.fields {
-		if equalFoldString(h.fields[i].name, name) {
+		if EqualFold(h.fields[i].name, name) {
 			return h.fields[i].value
 		}
 	}
@@ -66,7 +66,7 @@ func (h *ResponseHeader) Get(name string) string {
 
 // Del removes every field named name.
 func (h *ResponseHeader) Del(name string) {
-	if equalFoldString(name, "Content-Length") {
+	if EqualFold(name, "Content-Length") {
 		h.contentLength = -1
 		return
 	}
@@ -85,19 +85,19 @@ func (h *ResponseHeader) SetClose() { h.close = true }
 // framing intercepts the fields the Response writes itself.
 func (h *ResponseHeader) framing(name, value string) bool {
 	switch {
-	case equalFoldString(name, "Content-Length"):
+	case EqualFold(name, "Content-Length"):
 		n, err := strconv.ParseInt(value, 10, 64)
 		if err != nil || n < 0 {
 			n = -1
 		}
 		h.contentLength = n
-	case equalFoldString(name, "Connection"):
+	case EqualFold(name, "Connection"):
 		for opt := range ListElements([]byte(value)) {
-			if equalFold(opt, "close") {
+			if EqualFold(opt, "close") {
 				h.close = true
 			}
 		}
-	case equalFoldString(name, "Transfer-Encoding"), equalFoldString(name, "Date"), equalFoldString(name, "Server"):
+	case EqualFold(name, "Transfer-Encoding"), EqualFold(name, "Date"), EqualFold(name, "Server"):
 	default:
 		return false
 	}
@@ -107,22 +107,10 @@ func (h *ResponseHeader) framing(name, value string) bool {
 func (h *ResponseHeader) removeFrom(start int, name string) {
 	kept := h.fields[:start]
 	for _, f := range h.fields[start:] {
-		if !equalFoldString(f.name, name) {
+		if !EqualFold(f.name, name) {
 			kept = append(kept, f)
 		}
 	}
 	clear(h.fields[len(kept):])
 	h.fields = kept
-}
-
-func equalFoldString(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if lower(a[i]) != lower(b[i]) {
-			return false
-		}
-	}
-	return true
 }
