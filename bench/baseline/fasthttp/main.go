@@ -13,18 +13,9 @@ import (
 	"path/filepath"
 
 	"github.com/valyala/fasthttp"
-)
 
-// homePage is the small HTML page served at "/", about the size of ferry's.
-const homePage = `<!doctype html>
-<html><head><title>ferry baseline</title></head>
-<body><h1>baseline</h1>
-<ul>
-<li><a href="/files/">/files/</a></li>
-<li>/echo/{s}</li>
-<li>/user-agent</li>
-</ul></body></html>
-`
+	"ferry/bench/internal/page"
+)
 
 var (
 	prefixEcho  = []byte("/echo/")
@@ -59,7 +50,7 @@ func main() {
 		switch {
 		case ctx.IsGet() && len(p) == 1 && p[0] == '/':
 			ctx.SetContentType("text/html; charset=utf-8")
-			ctx.SetBodyString(homePage)
+			ctx.SetBodyString(page.Home)
 		case ctx.IsGet() && bytes.HasPrefix(p, prefixEcho):
 			ctx.SetContentType("text/plain")
 			ctx.SetBody(p[len(prefixEcho):])

@@ -15,18 +15,9 @@ import (
 	"path/filepath"
 
 	"github.com/klauspost/compress/gzhttp"
-)
 
-// homePage is the small HTML page served at "/", about the size of ferry's.
-const homePage = `<!doctype html>
-<html><head><title>ferry baseline</title></head>
-<body><h1>baseline</h1>
-<ul>
-<li><a href="/files/">/files/</a></li>
-<li>/echo/{s}</li>
-<li>/user-agent</li>
-</ul></body></html>
-`
+	"ferry/bench/internal/page"
+)
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
@@ -36,7 +27,7 @@ func main() {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		io.WriteString(w, homePage)
+		io.WriteString(w, page.Home)
 	})
 	mux.HandleFunc("GET /echo/{s}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -13,18 +13,9 @@ import (
 	"syscall"
 	"text/template"
 	"time"
-)
 
-// homePage is what nginx answers at "/"; the Go baselines carry the same text.
-const homePage = `<!doctype html>
-<html><head><title>ferry baseline</title></head>
-<body><h1>baseline</h1>
-<ul>
-<li><a href="/files/">/files/</a></li>
-<li>/echo/{s}</li>
-<li>/user-agent</li>
-</ul></body></html>
-`
+	"ferry/bench/internal/page"
+)
 
 //go:embed nginx.conf.tmpl
 var nginxConf string
@@ -157,7 +148,7 @@ func writeNginxConf(prefix, dir string, port int) (string, error) {
 		noFile = lim.Max
 	}
 	err = nginxTemplate.Execute(f, map[string]any{
-		"Prefix": prefix, "Dir": dir, "Port": port, "Home": homePage, "NoFile": noFile,
+		"Prefix": prefix, "Dir": dir, "Port": port, "Home": page.Home, "NoFile": noFile,
 		// A root master would hand the worker to "nobody", who cannot read
 		// a private temporary folder.
 		"Root": os.Geteuid() == 0,
