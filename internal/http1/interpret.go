@@ -158,16 +158,4 @@ func validHost(h []byte) bool {
 	return true
 }
 
-var hostChars = func() (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range "-._~!$&'()*+,;=:[]%" {
-		t[c] = true
-	}
-	return t
-}()
+var hostChars = alnumAnd("-._~!$&'()*+,;=:[]%")

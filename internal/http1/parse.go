@@ -258,7 +258,10 @@ func internMethod(m []byte) string {
 }
 
 // tokenChars marks tchar of RFC 9110 §5.6.2.
-var tokenChars = func() (t [256]bool) {
+var tokenChars = alnumAnd("!#$%&'*+-.^_`|~")
+
+// alnumAnd is a byte class: ASCII letters and digits, and extra.
+func alnumAnd(extra string) (t [256]bool) {
 	for c := '0'; c <= '9'; c++ {
 		t[c] = true
 	}
@@ -266,11 +269,11 @@ var tokenChars = func() (t [256]bool) {
 		t[c] = true
 		t[c-'a'+'A'] = true
 	}
-	for _, c := range "!#$%&'*+-.^_`|~" {
+	for _, c := range extra {
 		t[c] = true
 	}
 	return t
-}()
+}
 
 func isTokenChar(c byte) bool { return tokenChars[c] }
 
