@@ -203,3 +203,43 @@ func TestReaderReleaseAndWait(t *testing.T) {
 		t.Fatalf("Wait at end of stream: %v", err)
 	}
 }
+
+// TestWaitForAfterDrainedRead covers the wait between requests after a read
+// that emptied the socket, which parks before reading (netReader): bytes
+// already there when the wait starts, a wait that times out and stays
+// usable, bytes arriving during the wait, and the end of the stream.
+func TestWaitForAfterDrainedRead(t *testing.T) {
+	c, s := tcpPair(t)
+	rd := NewReader(s)
+	var req Request
+	next := func(path string) {
+		t.Helper()
+		if ok, err := rd.WaitFor(10 * time.Second); !ok || err != nil {
+			t.Fatalf("WaitFor before %s: %v %v", path, ok, err)
+		}
+		if err := rd.ReadHead(&req, &DefaultLimits); err != nil || string(req.Path) != path {
+			t.Fatalf("ReadHead: %v %q, want %s", err, req.Path, path)
+		}
+		if !rd.drained {
+			t.Fatal("a read shorter than the buffer did not mark the socket drained")
+		}
+	}
+	c.Write([]byte(curlRequest))
+	next("/echo/abc")
+	// A loopback write has landed in the socket when it returns: these
+	// bytes are there before the wait starts.
+	c.Write([]byte(wrkRequest))
+	next("/")
+	if ok, err := rd.WaitFor(20 * time.Millisecond); ok || err != nil {
+		t.Fatalf("WaitFor with nothing sent: %v %v, want a timeout", ok, err)
+	}
+	go func() {
+		time.Sleep(20 * time.Millisecond)
+		c.Write([]byte(curlRequest))
+	}()
+	next("/echo/abc")
+	c.CloseWrite()
+	if _, err := rd.WaitFor(10 * time.Second); !errors.Is(err, io.EOF) {
+		t.Fatalf("WaitFor at end of stream: %v, want io.EOF", err)
+	}
+}
