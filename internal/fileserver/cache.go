@@ -6,19 +6,21 @@ import (
 	"io/fs"
 	"os"
 	"sync"
-	"syscall"
 	"time"
 )
 
 // smallFileCache keeps the bytes of small, hot files in memory. A hit costs
-// one stat through the root instead of an open, a fstat, a read and a
-// close: a few microseconds per request, which is most of the cost of
-// serving a small file. Every hit is validated against that stat (size,
-// modification and change times, inode, device), so a file changed on disk
-// by anyone, ferry's own uploads included, is never served stale.
+// one stat instead of an open, a fstat, a read and a close: a few
+// microseconds per request, which is most of the cost of serving a small
+// file. Every hit is validated against that stat (size, modification and
+// change times, mode, inode, device), so a file changed on disk by anyone,
+// ferry's own uploads included, is never served stale.
 type smallFileCache struct {
 	// racy is racyWindow; tests shorten it.
 	racy time.Duration
+	// dir is the served folder, opened once for statAt; nil where the
+	// system offers no such stat, which leaves the cache off.
+	dir *os.File
 
 	mu      sync.RWMutex
 	entries map[string]*cachedFile
@@ -26,6 +28,7 @@ type smallFileCache struct {
 }
 
 type cachedFile struct {
+	id   identity
 	fi   fs.FileInfo
 	meta fileMeta
 	data []byte
@@ -58,21 +61,23 @@ const (
 	racyWindow = 2 * time.Second
 )
 
-func newSmallFileCache() *smallFileCache {
-	return &smallFileCache{racy: racyWindow, entries: make(map[string]*cachedFile)}
+func newSmallFileCache(root *os.Root) *smallFileCache {
+	return &smallFileCache{racy: racyWindow, dir: openStatDir(root), entries: make(map[string]*cachedFile)}
 }
 
 // lookup returns name's cached entry when the cache holds it and the file
 // is unchanged since.
-func (c *smallFileCache) lookup(root *os.Root, name string) *cachedFile {
+func (c *smallFileCache) lookup(name string) *cachedFile {
+	if c.dir == nil {
+		return nil
+	}
 	c.mu.RLock()
 	e := c.entries[name]
 	c.mu.RUnlock()
 	if e == nil {
 		return nil
 	}
-	fi, err := root.Stat(name)
-	if err != nil || !sameFile(e.fi, fi) {
+	if id, ok := statAt(c.dir, name); !ok || id != e.id {
 		c.forget(name, e)
 		return nil
 	}
@@ -83,7 +88,16 @@ func (c *smallFileCache) lookup(root *os.Root, name string) *cachedFile {
 // now and kept, when it is small and settled, or f itself.
 func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta fileMeta) fileContent {
 	size := fi.Size()
-	if size > maxCachedFileBytes || time.Since(changeTime(fi)) < c.racy {
+	if c.dir == nil || size > maxCachedFileBytes {
+		return f
+	}
+	id, ok := identityOf(fi)
+	if !ok || time.Since(id.changeTime()) < c.racy {
+		return f
+	}
+	// Hits are checked by a stat that does not follow a final symbolic
+	// link: a name that is one would never hit, so it is not kept.
+	if byName, ok := statAt(c.dir, name); !ok || byName != id {
 		return f
 	}
 	data := make([]byte, size)
@@ -104,7 +118,7 @@ func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta f
 		delete(c.entries, key)
 		c.bytes -= int64(len(e.data))
 	}
-	c.entries[name] = &cachedFile{fi: fi, meta: meta, data: data}
+	c.entries[name] = &cachedFile{id: id, fi: fi, meta: meta, data: data}
 	c.bytes += size
 	c.mu.Unlock()
 	return newMemContent(data)
@@ -118,22 +132,4 @@ func (c *smallFileCache) forget(name string, e *cachedFile) {
 		c.bytes -= int64(len(e.data))
 	}
 	c.mu.Unlock()
-}
-
-func sameFile(a, b fs.FileInfo) bool {
-	if a.Size() != b.Size() || !a.ModTime().Equal(b.ModTime()) || a.Mode() != b.Mode() || !b.Mode().IsRegular() {
-		return false
-	}
-	sa, okA := a.Sys().(*syscall.Stat_t)
-	sb, okB := b.Sys().(*syscall.Stat_t)
-	return okA && okB && sa.Ino == sb.Ino && sa.Dev == sb.Dev && sa.Ctim == sb.Ctim
-}
-
-// changeTime is the inode's change time, or the modification time where
-// the system does not say.
-func changeTime(fi fs.FileInfo) time.Time {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return time.Unix(st.Ctim.Sec, st.Ctim.Nsec)
-	}
-	return fi.ModTime()
 }

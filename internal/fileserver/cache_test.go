@@ -70,3 +70,56 @@ func TestSmallFileCacheRanges(t *testing.T) {
 		t.Fatalf("multipart from the cache: %d %q", r.Status, r.Body)
 	}
 }
+
+// TestSmallFileCacheNames covers what the cache's stat by name must get
+// right: a name that is a symbolic link is served but never kept (hits are
+// checked without following it), a mode change is seen, and a folder on the
+// path swapped for a link out of the served folder is refused, not served
+// from memory.
+func TestSmallFileCacheNames(t *testing.T) {
+	s, dir := newServerFor(t, Options{}, map[string]string{"real.txt": "real", "sub/deep.txt": "deep"})
+	s.cache.racy = 0
+	if err := os.Symlink("real.txt", filepath.Join(dir, "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	addr := servertest.Start(t, s)
+	get := func(path string, status int, want string) {
+		t.Helper()
+		resp := fetch(t, addr, "GET", path)
+		if resp.Status != status || status == 200 && string(resp.Body) != want {
+			t.Fatalf("GET %s: %d %q, want %d %q", path, resp.Status, resp.Body, status, want)
+		}
+	}
+	get("/files/link.txt", 200, "real")
+	if _, ok := s.cache.entries["link.txt"]; ok {
+		t.Fatal("a symbolic link's name was cached")
+	}
+	get("/files/real.txt", 200, "real")
+	before := s.cache.entries["real.txt"]
+	if before == nil {
+		t.Fatal("real.txt not cached")
+	}
+	if err := os.Chmod(filepath.Join(dir, "real.txt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	get("/files/real.txt", 200, "real")
+	if after := s.cache.entries["real.txt"]; after == before || after.fi.Mode().Perm() != 0o600 {
+		t.Fatal("the entry outlived a mode change")
+	}
+
+	get("/files/sub/deep.txt", 200, "deep")
+	if s.cache.entries["sub/deep.txt"] == nil {
+		t.Fatal("sub/deep.txt not cached")
+	}
+	outside := filepath.Dir(dir)
+	putFile(t, filepath.Join(outside, "deep.txt"), "outside")
+	if err := os.Rename(filepath.Join(dir, "sub"), filepath.Join(dir, "sub.old")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	if resp := fetch(t, addr, "GET", "/files/sub/deep.txt"); resp.Status != 403 && resp.Status != 404 {
+		t.Fatalf("through a link out of the folder: %d %q, want 403 or 404", resp.Status, resp.Body)
+	}
+}

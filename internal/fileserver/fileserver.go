@@ -34,7 +34,7 @@ const Prefix = "/files/"
 
 // New returns a Server for the folder root.
 func New(root *os.Root, opts Options) *Server {
-	return &Server{root: root, opts: opts, cache: newSmallFileCache()}
+	return &Server{root: root, opts: opts, cache: newSmallFileCache(root)}
 }
 
 // Methods are the methods the file server takes, for the router's Allow.

@@ -13,7 +13,7 @@ import (
 // serveRead answers GET and HEAD: a file's bytes, or a folder's listing.
 func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) {
 	if !name.Dir {
-		if e := s.cache.lookup(s.root, name.Rel); e != nil {
+		if e := s.cache.lookup(name.Rel); e != nil {
 			serveFile(w, r, newMemContent(e.data), e.fi, e.meta)
 			return
 		}

@@ -120,8 +120,13 @@ func TestWriteLostUpdate(t *testing.T) {
 
 func TestMethods(t *testing.T) {
 	writes := []string{"POST", "PUT", "DELETE"}
-	rw := New(nil, Options{}).Methods()
-	ro := New(nil, Options{ReadOnly: true}).Methods()
+	root, err := os.OpenRoot(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	rw := New(root, Options{}).Methods()
+	ro := New(root, Options{ReadOnly: true}).Methods()
 	for _, m := range []string{"GET", "HEAD", "OPTIONS"} {
 		if !slices.Contains(rw, m) || !slices.Contains(ro, m) {
 			t.Errorf("%s missing: read-write %v, read-only %v", m, rw, ro)

@@ -1,0 +1,22 @@
+//go:build !linux
+
+package fileserver
+
+import (
+	"io/fs"
+	"os"
+	"time"
+)
+
+// identity is what a cached file is checked against on every hit. Only
+// Linux has the cheap stat the check needs (identity_linux.go): elsewhere
+// openStatDir offers none, and the small-file cache stays off.
+type identity struct{}
+
+func (identity) changeTime() time.Time { return time.Time{} }
+
+func identityOf(fs.FileInfo) (identity, bool) { return identity{}, false }
+
+func openStatDir(*os.Root) *os.File { return nil }
+
+func statAt(*os.File, string) (identity, bool) { return identity{}, false }
