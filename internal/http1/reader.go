@@ -10,11 +10,7 @@ import (
 // place from its buffer, and bodies are read through it so that bytes
 // already buffered (a pipelined request, the start of a body) are never lost.
 type Reader struct {
-	conn net.Conn
-	net  netReader
-	// drained is set when the last network read returned less than it
-	// asked for: the socket had nothing more at that moment.
-	drained bool
+	conn    net.Conn
 	buf     []byte
 	pooled  *[]byte // buf's pool handle, nil once buf has grown past the pooled size
 	r, w    int
@@ -38,7 +34,7 @@ const readBufferSize = 4 << 10
 
 // NewReader returns a Reader for conn.
 func NewReader(conn net.Conn) *Reader {
-	return &Reader{conn: conn, net: newNetReader(conn)}
+	return &Reader{conn: conn}
 }
 
 // SetTimeout sets how long each read from the network may block; zero
@@ -78,14 +74,11 @@ func (rd *Reader) Release() {
 		}
 		rd.buf, rd.pooled, rd.r, rd.w = nil, nil, 0, 0
 	}
-	// A released connection is handed back only once bytes are there.
-	rd.drained = false
 }
 
 // fill reads more bytes from the network into the buffer, compacting or
-// growing it up to max bytes when full. between is set for the wait for
-// the next request, where a drained socket is waited on before the read.
-func (rd *Reader) fill(max int, between bool) error {
+// growing it up to max bytes when full.
+func (rd *Reader) fill(max int) error {
 	if rd.err != nil {
 		return rd.err
 	}
@@ -120,26 +113,13 @@ func (rd *Reader) fill(max int, between bool) error {
 		rd.buf, rd.pooled, rd.r, rd.w = next, nextPooled, 0, unread
 	}
 	rd.armTimeout()
-	n, err := rd.readNet(rd.buf[rd.w:], between)
+	n, err := rd.conn.Read(rd.buf[rd.w:])
 	rd.w += n
 	if err != nil && n == 0 {
 		rd.err = err
 		return err
 	}
 	return nil
-}
-
-// readNet reads from the network into p, after waiting for readiness when
-// between requests and the last read drained the socket (see netReader).
-// Body reads always try first: an upload's next bytes are likely there.
-func (rd *Reader) readNet(p []byte, between bool) (n int, err error) {
-	if between && rd.drained {
-		n, err = rd.net.readAfterWait(p)
-	} else {
-		n, err = rd.net.read(p)
-	}
-	rd.drained = n < len(p)
-	return n, err
 }
 
 // unpin ends a request's claim on the buffer: the server calls ReadHead,
@@ -176,7 +156,7 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 		}
 		scanned = max(0, rd.w-rd.r-3)
 		start := rd.w - rd.r
-		if err := rd.fill(maxHead+1, false); err != nil {
+		if err := rd.fill(maxHead + 1); err != nil {
 			if err == errBufferFull {
 				continue
 			}
@@ -226,13 +206,13 @@ func (rd *Reader) Read(p []byte) (int, error) {
 		}
 		if len(p) >= readBufferSize {
 			rd.armTimeout()
-			n, err := rd.readNet(p, false)
+			n, err := rd.conn.Read(p)
 			if err != nil && n == 0 {
 				rd.err = err
 			}
 			return n, err
 		}
-		if err := rd.fill(readBufferSize, false); err != nil {
+		if err := rd.fill(readBufferSize); err != nil {
 			return 0, err
 		}
 	}
@@ -268,7 +248,7 @@ func (rd *Reader) readLine(max int) ([]byte, error) {
 		if scanned > max {
 			return nil, badRequest("chunk line too long")
 		}
-		if err := rd.fill(max+2, false); err != nil {
+		if err := rd.fill(max + 2); err != nil {
 			if err == errBufferFull {
 				return nil, badRequest("chunk line too long")
 			}
@@ -289,7 +269,7 @@ func (rd *Reader) WaitFor(d time.Duration) (bool, error) {
 		return true, nil
 	}
 	rd.timeout = d
-	if err := rd.fill(readBufferSize, true); err != nil {
+	if err := rd.fill(readBufferSize); err != nil {
 		if ne, ok := err.(net.Error); ok && ne.Timeout() {
 			rd.err = nil
 			return false, nil
