@@ -52,3 +52,38 @@ func BenchmarkSmallFile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHitCheck compares the two ways of checking that a cached file is
+// unchanged: os.Root.Stat (the baseline) and statAt, one fstatat relative
+// to the folder (golang.org/x/sys/unix), which the cache uses.
+func BenchmarkHitCheck(b *testing.B) {
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f.bin"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { root.Close() })
+	b.Run("os.Root.Stat", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := root.Stat("f.bin"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("statAt", func(b *testing.B) {
+		dirFile := openStatDir(root)
+		if dirFile == nil {
+			b.Skip("no statAt on this system")
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok := statAt(dirFile, "f.bin"); !ok {
+				b.Fatal("statAt failed")
+			}
+		}
+	})
+}
