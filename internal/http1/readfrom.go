@@ -1,15 +1,15 @@
 package http1
 
 // How a body is copied from a reader (a file, most often) to the
-// connection: small ones behind the head, mid-sized ones by sendfile, large
-// ones through a big pooled buffer. Each path re-arms the write deadline as
-// it goes, so a slow but moving client is not cut off.
+// connection: small ones behind the head, larger ones by sendfile, corked
+// from 256 KiB. Each path re-arms the write deadline as it goes, so a slow
+// but moving client is not cut off.
 
 import (
 	"io"
 	"slices"
 	"sync"
-	"sync/atomic"
+	"time"
 )
 
 // ReadFrom copies src to the body. When the length is declared and nothing
@@ -35,27 +35,21 @@ func (w *Response) ReadFrom(src io.Reader) (int64, error) {
 	if left := w.header.contentLength - w.sentBody; left <= inlineBodyBytes {
 		return w.readInline(src, int(left))
 	}
-	left := w.header.contentLength - w.sentBody
-	if left >= bigBodyBytes {
-		if buf := acquireBigBuffer(); buf != nil {
-			defer releaseBigBuffer(buf)
-			if err := w.Flush(); err != nil {
-				return 0, err
-			}
-			return w.copyThrough(src, left, *buf)
-		}
-	}
 	if err := w.Flush(); err != nil {
 		return 0, err
 	}
+	left := w.header.contentLength - w.sentBody
 	if left >= corkBodyBytes {
 		cork(w.conn, true)
 		defer cork(w.conn, false)
 	}
 	var total int64
+	slice := int64(minSendfileSlice)
 	for left > 0 {
 		w.armWriteDeadline()
-		n, err := io.CopyN(w.conn, src, min(left, sendfileSlice))
+		start := time.Now()
+		n, err := io.CopyN(w.conn, src, min(left, slice))
+		slice = nextSendfileSlice(n, time.Since(start), w.writeTimeout)
 		total += n
 		left -= n
 		w.sentBody += n
@@ -104,70 +98,24 @@ func (w *Response) readInline(src io.Reader, n int) (int64, error) {
 // setsockopt calls cost more than they save.
 const corkBodyBytes = 256 << 10
 
-// sendfileSlice is how much one sendfile run may send before the write
-// deadline is re-armed: a client must take this much per write timeout.
-const sendfileSlice = 512 << 10
-
-// Large bodies are copied through a big buffer rather than sendfile: on
-// this project's machines (loopback, virtualised) a read and a write of
-// 1 MiB move a 100 MiB file about 1.7 times faster than sendfile, while
-// for bodies of a few MiB sendfile is as fast and needs no buffer. The
-// buffers are pooled and their number bounded, so many concurrent large
-// downloads cost at most maxBigBuffers MiB; past that, sendfile.
+// A sendfile run goes until a slice of the body is sent, and the write
+// deadline is re-armed between slices: a client must take a slice per write
+// timeout. The first slice is small enough for a client reading 20 KB/s
+// under the default 30 s; each next one is sized from the rate the last
+// went at, to a quarter of what that rate moves in a write timeout, up to
+// maxSendfileSlice (nginx's default sendfile_max_chunk). Fast clients get
+// few, long runs; slow ones are not cut off.
 const (
-	bigBodyBytes   = 8 << 20
-	bigBufferBytes = 1 << 20
-	maxBigBuffers  = 32
-	// bigWriteBytes is one write of a big buffer's bytes, after which the
-	// write deadline is re-armed: a slow client that keeps reading is not
-	// cut off.
-	bigWriteBytes = 256 << 10
+	minSendfileSlice = 512 << 10
+	maxSendfileSlice = 2 << 20
 )
 
-var (
-	bigBufferPool = sync.Pool{New: func() any { b := make([]byte, bigBufferBytes); return &b }}
-	bigBuffersOut atomic.Int32
-)
-
-func acquireBigBuffer() *[]byte {
-	if bigBuffersOut.Add(1) > maxBigBuffers {
-		bigBuffersOut.Add(-1)
-		return nil
+func nextSendfileSlice(sent int64, took, writeTimeout time.Duration) int64 {
+	if writeTimeout <= 0 || took <= 0 {
+		return maxSendfileSlice
 	}
-	return bigBufferPool.Get().(*[]byte)
-}
-
-func releaseBigBuffer(b *[]byte) {
-	bigBufferPool.Put(b)
-	bigBuffersOut.Add(-1)
-}
-
-// copyThrough sends up to left bytes of src through buf. A source shorter
-// than left ends the copy; Finish closes the connection then.
-func (w *Response) copyThrough(src io.Reader, left int64, buf []byte) (int64, error) {
-	var total int64
-	for left > 0 {
-		n, rerr := src.Read(buf[:min(int64(len(buf)), left)])
-		for p := buf[:n]; len(p) > 0; {
-			w.armWriteDeadline()
-			m, err := w.conn.Write(p[:min(len(p), bigWriteBytes)])
-			p = p[m:]
-			total += int64(m)
-			left -= int64(m)
-			w.sentBody += int64(m)
-			if err != nil {
-				w.fail(err)
-				return total, err
-			}
-		}
-		if rerr == io.EOF {
-			return total, nil
-		}
-		if rerr != nil {
-			return total, rerr
-		}
-	}
-	return total, nil
+	fits := float64(sent) / took.Seconds() * writeTimeout.Seconds() / 4
+	return int64(min(max(fits, minSendfileSlice), maxSendfileSlice))
 }
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
