@@ -517,6 +517,38 @@ func TestResponseWriteTimeout(t *testing.T) {
 	}
 }
 
+// TestResponseReadFromWriteTimeout: a client that stops reading in the
+// middle of a sendfile body is cut off by the write timeout too.
+func TestResponseReadFromWriteTimeout(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "sparse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// More than the loopback socket buffers hold on both sides.
+	const size = 256 << 20
+	if err := f.Truncate(size); err != nil {
+		t.Fatal(err)
+	}
+	_, s := tcpPair(t)
+	w := NewResponse(s, 200*time.Millisecond)
+	var req Request
+	if _, err := ParseHead([]byte(getReq), &req, &DefaultLimits); err != nil {
+		t.Fatal(err)
+	}
+	w.Reset(&req)
+	w.Header().SetContentLength(size)
+	n, err := w.ReadFrom(f)
+	if !errors.Is(err, os.ErrDeadlineExceeded) || n >= size {
+		t.Fatalf("sending to a client that does not read: %d bytes, %v", n, err)
+	}
+	if !w.CloseAfter() {
+		t.Fatal("the connection is not marked to close")
+	}
+}
+
+// TestNextSendfileSlice: runs grow with a fast client, stay at the
+// minimum for a slow one.
 func TestNextSendfileSlice(t *testing.T) {
 	for _, tc := range []struct {
 		name         string
