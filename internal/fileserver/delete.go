@@ -25,10 +25,22 @@ func (s *Server) serveDelete(w http1.ResponseWriter, r *http1.Request, name Name
 		refuseRoot(w)
 		return
 	}
+	if status := s.remove(r, name); status != 0 {
+		http1.Error(w, status)
+		return
+	}
+	w.WriteHeader(http1.StatusNoContent)
+}
+
+// remove checks and removes name, returning 0 or the status refusing it.
+// It holds s.commitMu throughout, so an upload cannot replace the target
+// between the precondition check and the removal (see commit).
+func (s *Server) remove(r *http1.Request, name Name) int {
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
 	link, err := s.root.Lstat(name.Rel)
 	if err != nil {
-		http1.Error(w, s.deleteStatus(err))
-		return
+		return s.deleteStatus(err)
 	}
 	info := link
 	if link.Mode()&fs.ModeSymlink != 0 {
@@ -37,29 +49,24 @@ func (s *Server) serveDelete(w http1.ResponseWriter, r *http1.Request, name Name
 		}
 	}
 	if name.Dir && !info.IsDir() {
-		http1.Error(w, http1.StatusNotFound)
-		return
+		return http1.StatusNotFound
 	}
 	if link.IsDir() {
 		empty, err := s.emptyFolder(name.Rel)
 		if err != nil {
-			http1.Error(w, s.deleteStatus(err))
-			return
+			return s.deleteStatus(err)
 		}
 		if !empty {
-			http1.Error(w, http1.StatusConflict)
-			return
+			return http1.StatusConflict
 		}
 	}
 	if status := preconditionStatus(r, info); status != 0 {
-		http1.Error(w, status)
-		return
+		return status
 	}
 	if err := s.root.Remove(name.Rel); err != nil {
-		http1.Error(w, s.deleteStatus(err))
-		return
+		return s.deleteStatus(err)
 	}
-	w.WriteHeader(http1.StatusNoContent)
+	return 0
 }
 
 // emptyFolder reports whether the folder rel holds no entry at all, hidden

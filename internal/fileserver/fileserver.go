@@ -6,6 +6,7 @@ package fileserver
 
 import (
 	"os"
+	"sync"
 
 	"ferry/internal/http1"
 )
@@ -27,6 +28,10 @@ type Server struct {
 	root  *os.Root
 	opts  Options
 	cache *smallFileCache
+	// commitMu is held by a write from its last precondition check to its
+	// rename, and by a delete from its check to its removal, so that a
+	// precondition still holds when the change it guards is made.
+	commitMu sync.Mutex
 }
 
 // Prefix is the path under which the file server is mounted.

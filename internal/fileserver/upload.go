@@ -41,9 +41,10 @@ const (
 //  3. the body streams into a temporary file beside the target, named
 //     uploadTempPrefix plus a random suffix, which resolveName never lets a
 //     request name; the first read of the body sends "100 Continue";
-//  4. the file is synced and renamed over the target, so a reader opens
-//     either the old file or the whole new one; the folder is synced so the
-//     rename survives a crash.
+//  4. the file is synced, and commit checks the preconditions again and
+//     renames it over the target, so a reader opens either the old file or
+//     the whole new one; the folder is synced so the rename survives a
+//     crash.
 //
 // Any failure removes the temporary file and the folders made for it, and
 // leaves the target as it was.
@@ -64,22 +65,15 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 		tooLarge(w)
 		return
 	}
-	old, err := s.root.Stat(name.Rel)
-	switch {
-	case err == nil && old.IsDir():
-		http1.Error(w, http1.StatusConflict)
-		return
-	case errors.Is(err, fs.ErrNotExist):
-		old = nil
-	case err != nil:
-		http1.Error(w, s.fsStatus(err))
-		return
+	old, status := s.writeTarget(name.Rel)
+	if status == 0 {
+		status = preconditionStatus(r, old)
 	}
-	if status := preconditionStatus(r, old); status != 0 {
+	if status != 0 {
 		http1.Error(w, status)
 		return
 	}
-	info, status := s.store(r, name.Rel, old)
+	info, replaced, status := s.store(r, name.Rel, old)
 	switch status {
 	case 0:
 	case http1.StatusRequestEntityTooLarge:
@@ -94,7 +88,7 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 	h := w.Header()
 	h.Set("ETag", etagOf(info))
 	h.SetContentLength(0)
-	if r.Method == "PUT" && old != nil {
+	if r.Method == "PUT" && replaced {
 		w.WriteHeader(http1.StatusNoContent)
 		return
 	}
@@ -102,14 +96,32 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 	w.WriteHeader(http1.StatusCreated)
 }
 
+// writeTarget is the current state of the file a write would replace: its
+// information, nil when there is none, or the status refusing the write (a
+// folder cannot be replaced by a file).
+func (s *Server) writeTarget(rel string) (fs.FileInfo, int) {
+	info, err := s.root.Stat(rel)
+	switch {
+	case err == nil && info.IsDir():
+		return nil, http1.StatusConflict
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, 0
+	case err != nil:
+		return nil, s.fsStatus(err)
+	}
+	return info, 0
+}
+
 // store writes the request body to rel through a temporary file, as
-// serveWrite describes. It returns the stored file's information, or the
-// status to answer with when it failed.
-func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (fs.FileInfo, int) {
+// serveWrite describes; old is the target as it was when the request
+// arrived, whose permissions a replacement keeps. It returns the stored
+// file's information and whether it replaced a file, or the status to
+// answer with when it failed.
+func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (info fs.FileInfo, replaced bool, status int) {
 	dir := parentOf(rel)
 	made, err := s.makeParents(dir)
 	if err != nil {
-		return nil, s.fsStatus(err)
+		return nil, false, s.fsStatus(err)
 	}
 	tmp := joinRel(dir, uploadTempPrefix+rand.Text())
 	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, uploadFilePerm)
@@ -122,52 +134,82 @@ func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (fs.FileIn
 	}
 	if err != nil {
 		s.removeFolders(made)
-		return nil, s.fsStatus(err)
+		return nil, false, s.fsStatus(err)
 	}
-	renamed := false
+	closed := false
 	defer func() {
-		if !renamed {
-			f.Close()
+		if status != 0 {
+			if !closed {
+				f.Close()
+			}
 			s.root.Remove(tmp)
 			s.removeFolders(made)
 		}
 	}()
 	if old != nil {
 		if err := f.Chmod(old.Mode().Perm()); err != nil {
-			return nil, s.fsStatus(err)
+			return nil, false, s.fsStatus(err)
 		}
 	}
 	if status := s.receive(f, r); status != 0 {
-		return nil, status
-	}
-	info, err := f.Stat()
-	if err != nil {
-		return nil, s.fsStatus(err)
-	}
-	if old != nil && info.Size() == old.Size() && !info.ModTime().After(old.ModTime()) {
-		// A kernel with coarse timestamps can give a quick replacement the
-		// old file's time; with the same size it would get the old ETag,
-		// and If-Match would take a stale tag for the current one.
-		later := old.ModTime().Add(time.Microsecond)
-		if err := s.root.Chtimes(tmp, later, later); err != nil {
-			return nil, s.fsStatus(err)
-		}
-		if info, err = f.Stat(); err != nil {
-			return nil, s.fsStatus(err)
-		}
+		return nil, false, status
 	}
 	if err := f.Sync(); err != nil {
-		return nil, s.fsStatus(err)
+		return nil, false, s.fsStatus(err)
 	}
-	if err := f.Close(); err != nil {
-		return nil, s.fsStatus(err)
+	info, err = f.Stat()
+	closed = true
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, false, s.fsStatus(err)
+	}
+	if info, replaced, status = s.commit(r, tmp, rel, info); status != 0 {
+		return nil, false, status
+	}
+	s.syncFolder(dir)
+	return info, replaced, 0
+}
+
+// commit renames the finished upload tmp, whose information is info, over
+// rel. The preconditions were checked when the request arrived, but the
+// target may have changed while the body was on its way: two clients that
+// read the same ETag would both pass If-Match, and the later rename would
+// silently undo the earlier one's update. So they are checked again here,
+// against the target as it is now, and the check and the rename happen
+// under s.commitMu, which every write and delete takes around its own
+// check and change: none can slip in between. Whether the upload created
+// or replaced the file is decided here too, for the same reason.
+func (s *Server) commit(r *http1.Request, tmp, rel string, info fs.FileInfo) (fs.FileInfo, bool, int) {
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	cur, status := s.writeTarget(rel)
+	if status == 0 {
+		status = preconditionStatus(r, cur)
+	}
+	if status != 0 {
+		return nil, false, status
+	}
+	if cur != nil && info.Size() == cur.Size() && !info.ModTime().After(cur.ModTime()) {
+		// A kernel with coarse timestamps can give a quick replacement the
+		// old file's time, and a body written before the current file's
+		// can have an earlier one; with the same size it would get an ETag
+		// already handed out, and If-Match would take a stale tag for the
+		// current one.
+		later := cur.ModTime().Add(time.Microsecond)
+		err := s.root.Chtimes(tmp, later, later)
+		if err == nil {
+			info, err = s.root.Stat(tmp)
+		}
+		if err != nil {
+			return nil, false, s.fsStatus(err)
+		}
 	}
 	if err := s.root.Rename(tmp, rel); err != nil {
-		return nil, s.fsStatus(err)
+		return nil, false, s.fsStatus(err)
 	}
-	renamed = true
-	s.syncFolder(dir)
-	return info, 0
+	return info, cur != nil, 0
 }
 
 // makeParents makes dir and whichever of its parents are missing, and
