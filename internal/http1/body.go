@@ -17,15 +17,29 @@ type Body struct {
 	// beforeRead, when set, runs once before the first read: the server uses
 	// it to send "100 Continue" only when the handler wants the body.
 	beforeRead interface{ SendContinue() error }
-	read       int64
+	// queued holds the answers to earlier pipelined requests not yet
+	// written: they are flushed before a body read, which may block, so a
+	// client that waits for them before sending this body is not stalled.
+	queued interface {
+		Pending() int
+		Flush() error
+	}
+	read int64
+}
+
+// Responder is what a Body needs of the connection's response writer.
+type Responder interface {
+	SendContinue() error
+	Pending() int
+	Flush() error
 }
 
 // NewBody returns a reusable Body reading from rd.
 func NewBody(rd *Reader) *Body { return &Body{rd: rd} }
 
-// Reset prepares b for the body of req.
-func (b *Body) Reset(req *Request, beforeRead interface{ SendContinue() error }) {
-	*b = Body{rd: b.rd, chunked: req.Chunked, remaining: max(req.ContentLength, 0), beforeRead: beforeRead}
+// Reset prepares b for the body of req, answered through w.
+func (b *Body) Reset(req *Request, w Responder) {
+	*b = Body{rd: b.rd, chunked: req.Chunked, remaining: max(req.ContentLength, 0), beforeRead: w, queued: w}
 	b.done = !req.Chunked && req.ContentLength <= 0
 	if b.done || !req.ExpectContinue {
 		b.beforeRead = nil
@@ -37,6 +51,18 @@ func (b *Body) Done() bool { return b.done }
 
 // BytesRead is how many payload bytes the handler has read.
 func (b *Body) BytesRead() int64 { return b.read }
+
+// Drainable reports whether a body the handler left unread can be read
+// and dropped to keep the connection: a Content-Length body of at most
+// MaxDrainBytes that has not failed, from a client not waiting for "100
+// Continue" (it would send the body only to have it dropped). A chunked
+// body's size is unknown until it ends, so it is not drained.
+func (b *Body) Drainable() bool {
+	return !b.done && b.err == nil && b.beforeRead == nil && !b.chunked && b.remaining <= MaxDrainBytes
+}
+
+// Unread is how many bytes of a Content-Length body are left to read.
+func (b *Body) Unread() int64 { return b.remaining }
 
 // ContinuePending reports that the client waits for "100 Continue" before
 // sending a body nobody has asked to read yet.
@@ -59,6 +85,12 @@ func (b *Body) Read(p []byte) (int, error) {
 		hook := b.beforeRead
 		b.beforeRead = nil
 		if err := hook.SendContinue(); err != nil {
+			b.err = err
+			return 0, err
+		}
+	}
+	if b.queued != nil && b.queued.Pending() > 0 {
+		if err := b.queued.Flush(); err != nil {
 			b.err = err
 			return 0, err
 		}

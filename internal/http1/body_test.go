@@ -252,13 +252,43 @@ func TestBodyDiscard(t *testing.T) {
 	}
 }
 
-// continueRecorder counts SendContinue calls.
+// continueRecorder counts SendContinue calls, and stands for a response
+// writer with pending bytes queued.
 type continueRecorder struct {
-	calls int
-	err   error
+	calls   int
+	err     error
+	pending int
+	flushes int
 }
 
 func (c *continueRecorder) SendContinue() error { c.calls++; return c.err }
+func (c *continueRecorder) Pending() int        { return c.pending }
+func (c *continueRecorder) Flush() error        { c.flushes++; c.pending = 0; return nil }
+
+// TestBodyFlushesQueuedAnswers: answers to earlier pipelined requests
+// still queued are written before a body read, which may block on a client
+// that waits for them.
+func TestBodyFlushesQueuedAnswers(t *testing.T) {
+	for _, raw := range []string{
+		"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+		"PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+	} {
+		rd := readerFor(t, []byte(raw))
+		req := Request{Body: NewBody(rd)}
+		if err := rd.ReadHead(&req, &DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		hook := continueRecorder{pending: 40}
+		req.Body.Reset(&req, &hook)
+		if hook.flushes != 0 {
+			t.Fatal("flushed before any read")
+		}
+		got, err := io.ReadAll(req.Body)
+		if err != nil || string(got) != "hello" || hook.flushes != 1 || hook.calls != 0 {
+			t.Fatalf("got %q %v: %d flushes (want 1), %d continues", got, err, hook.flushes, hook.calls)
+		}
+	}
+}
 
 func TestBodyContinueHook(t *testing.T) {
 	t.Run("called_once_before_first_read", func(t *testing.T) {

@@ -275,12 +275,11 @@ func appendFieldValue(b []byte, v string) []byte {
 const MaxDrainBytes = 256 << 10
 
 // unreadBodyCloses reports, as the head goes out, that the request body is
-// unread and will not be drained: the client still waits for "100
-// Continue", or more than MaxDrainBytes (or an unknown amount) remain. The
-// connection will close after this response, and the head must say so.
+// unread and will not be drained (see Body.Drainable). The connection will
+// close after this response, and the head must say so.
 func (w *Response) unreadBodyCloses() bool {
 	b := w.req.Body
-	return b != nil && !b.done && (b.beforeRead != nil || b.chunked || b.remaining > MaxDrainBytes)
+	return b != nil && !b.done && !b.Drainable()
 }
 
 // SendContinue writes "100 Continue" if the head is not committed yet; the

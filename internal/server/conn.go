@@ -135,16 +135,36 @@ func (c *conn) serveRequests() (parked bool) {
 			c.logRequest(start)
 			return false
 		}
-		if !c.body.Done() && (c.body.ContinuePending() || !c.body.Discard(http1.MaxDrainBytes)) {
-			c.resp.SetClose()
-		}
 		if c.srv.closing.Load() {
 			c.resp.SetClose()
+		}
+		drain := false
+		if !c.body.Done() {
+			switch {
+			case c.resp.CloseAfter() || !c.body.Drainable():
+				c.resp.SetClose()
+			case c.body.Unread() <= int64(c.rd.Buffered()):
+				// All of it is here: dropping it cannot wait on the client.
+				c.body.Discard(http1.MaxDrainBytes)
+			default:
+				drain = true
+			}
 		}
 		finishErr := c.resp.Finish()
 		c.logRequest(start)
 		if finishErr != nil {
 			return false
+		}
+		if drain {
+			// The answer goes out first: a client that has not sent the
+			// body yet, or never will, must not wait for it.
+			if c.resp.Flush() != nil {
+				return false
+			}
+			if !c.body.Discard(http1.MaxDrainBytes) {
+				c.lingeringClose()
+				return false
+			}
 		}
 		if c.resp.CloseAfter() || !c.body.Done() {
 			if c.resp.Flush() == nil {
