@@ -33,9 +33,10 @@ const (
 //
 // Life of an upload:
 //  1. everything that can be refused without the body is refused first (a
-//     folder as the target, a declared length over MaxUpload, a failed
-//     precondition), so that a client sending "Expect: 100-continue" gets
-//     the refusal instead of "100 Continue" and never sends the body;
+//     folder as the target, a Content-Range, a declared length over
+//     MaxUpload, a failed precondition), so that a client sending "Expect:
+//     100-continue" gets the refusal instead of "100 Continue" and never
+//     sends the body;
 //  2. missing parent folders are created (and removed again if the upload
 //     fails);
 //  3. the body streams into a temporary file beside the target, named
@@ -54,6 +55,14 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 	}
 	if name.Rel == "." {
 		refuseRoot(w)
+		return
+	}
+	if r.Header.Has("Content-Range") {
+		// A partial body sent as if it were the whole file: storing it
+		// would cut the file down to the fragment. RFC 9110 §14.5 has a
+		// server that allows PUT answer 400; POST stores the same way, so
+		// it gets the same answer.
+		http1.Error(w, http1.StatusBadRequest)
 		return
 	}
 	if name.Dir {

@@ -465,3 +465,64 @@ func TestUploadLinkOut(t *testing.T) {
 	wantNoTemp(t, outside)
 	wantNoTemp(t, dir)
 }
+
+// TestUploadContentRange checks that a write carrying Content-Range (a
+// fragment sent as if it were the whole file) gets 400 before its body is
+// read, and that neither the file nor the folders above it change: RFC
+// 9110 §14.5.
+func TestUploadContentRange(t *testing.T) {
+	tests := []struct {
+		name, raw string
+	}{
+		{"put_existing", request("PUT", "/files/f", "XYZ", "Content-Range: bytes 7-9/10")},
+		{"post_existing", request("POST", "/files/f", "XYZ", "Content-Range: bytes 7-9/10")},
+		{"put_new_in_new_folders", request("PUT", "/files/n1/n2/f", "XYZ", "Content-Range: bytes 0-2/3")},
+		{"put_unsatisfied_form", request("PUT", "/files/f", "XYZ", "Content-Range: bytes */10")},
+		{"put_empty_value", request("PUT", "/files/f", "XYZ", "Content-Range:")},
+		{"put_chunked", strings.Replace(chunkedRequest("PUT", "/files/f", "XYZ"), "\r\n\r\n", "\r\nContent-Range: bytes 7-9/10\r\n\r\n", 1)},
+		{"put_if_match_star", request("PUT", "/files/f", "XYZ", "If-Match: *", "Content-Range: bytes 7-9/10")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, dir := startFiles(t, Options{})
+			writeFile(t, dir, "f", "abcdefghij")
+			c := servertest.Dial(t, addr)
+			br := bufio.NewReader(c)
+			send(t, c, tt.raw)
+			resp := readResponse(t, br, "PUT")
+			wantStatus(t, "write with Content-Range", resp, 400)
+			wantFile(t, dir, "f", "abcdefghij")
+			wantAbsent(t, dir, "n1")
+			wantNoTemp(t, dir)
+			if resp.Get("Connection") == "close" {
+				servertest.ExpectEOF(t, c)
+				return
+			}
+			// The body was drained: the connection reads the next request.
+			send(t, c, "GET /files/f HTTP/1.1\r\nHost: ferry.test\r\n\r\n")
+			if get := readResponse(t, br, "GET"); get.Status != 200 || string(get.Body) != "abcdefghij" {
+				t.Errorf("GET after: %d %q", get.Status, get.Body)
+			}
+		})
+	}
+}
+
+// TestUploadContentRangeNoContinue checks that the 400 for a Content-Range
+// comes instead of "100 Continue": the fragment is never asked for.
+func TestUploadContentRangeNoContinue(t *testing.T) {
+	addr, dir := startFiles(t, Options{})
+	writeFile(t, dir, "f", "abcdefghij")
+	c := servertest.Dial(t, addr)
+	send(t, c, "PUT /files/f HTTP/1.1\r\nHost: ferry.test\r\nExpect: 100-continue\r\nContent-Range: bytes 7-9/10\r\nContent-Length: 3\r\n\r\n")
+	br := bufio.NewReader(c)
+	first, err := br.Peek(len("HTTP/1.1 400"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(first) != "HTTP/1.1 400" {
+		t.Fatalf("response starts %q, want HTTP/1.1 400 and no 100 Continue before it", first)
+	}
+	wantStatus(t, "PUT with Content-Range", readResponse(t, br, "PUT"), 400)
+	wantFile(t, dir, "f", "abcdefghij")
+	wantNoTemp(t, dir)
+}
