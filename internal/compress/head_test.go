@@ -1,0 +1,92 @@
+package compress
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"ferry/internal/fileserver"
+	"ferry/internal/handlers"
+	"ferry/internal/http1"
+	"ferry/internal/router"
+	"ferry/internal/servertest"
+)
+
+// startFerry serves dir with the routes cmd/ferry wires, behind the
+// middleware, and returns the address and the middleware.
+func startFerry(t *testing.T, dir string) (string, *Handler) {
+	t.Helper()
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { root.Close() })
+	files := fileserver.New(root, fileserver.Options{})
+	rt := router.New()
+	rt.Handle("/", []string{"GET"}, http1.HandlerFunc(handlers.Root))
+	rt.Handle("/echo/", []string{"GET"}, http1.HandlerFunc(handlers.Echo))
+	rt.Handle("/user-agent", []string{"GET"}, http1.HandlerFunc(handlers.UserAgent))
+	rt.Handle("/files", files.Methods(), files)
+	rt.Handle(fileserver.Prefix, files.Methods(), files)
+	h := Middleware(rt, Options{})
+	return servertest.Start(t, h), h
+}
+
+// responseHead sends method path with the extra fields on a connection of
+// its own and returns the response's head without its Date line, and what
+// followed the head.
+func responseHead(t *testing.T, addr, method, path, fields string) (head, rest string) {
+	t.Helper()
+	raw := servertest.Exchange(t, addr, method+" "+path+" HTTP/1.1\r\nHost: x\r\nUser-Agent: probe/1\r\nConnection: close\r\n"+fields+"\r\n")
+	head, rest, ok := strings.Cut(raw, "\r\n\r\n")
+	if !ok {
+		t.Fatalf("%s %s: no complete head in %q", method, path, raw)
+	}
+	lines := strings.Split(head, "\r\n")
+	kept := lines[:0]
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "Date: ") {
+			kept = append(kept, l)
+		}
+	}
+	return strings.Join(kept, "\r\n"), rest
+}
+
+// TestHeadHeadersEqualGet checks SPEC's "HEAD on any GET path: the same
+// status and headers, no body" through the middleware and ferry's real
+// handlers, byte for byte but for Date: HEAD must announce the coding, the
+// ETag and the length the GET sends (RFC 9110 §8.6, §9.3.2). The HEAD goes
+// first, so that a file's compressed form is not yet cached when it is
+// answered.
+func TestHeadHeadersEqualGet(t *testing.T) {
+	dir := t.TempDir()
+	mtime := time.Unix(1_700_000_000, 0)
+	writeFile(t, filepath.Join(dir, "a.txt"), text(20000, 20), mtime)
+	writeFile(t, filepath.Join(dir, "b.css"), noise(300<<10), mtime)
+	writeFile(t, filepath.Join(dir, "c.png"), append([]byte("\x89PNG\r\n\x1a\n"), noise(3000)...), mtime)
+	writeFile(t, filepath.Join(dir, "empty.txt"), nil, mtime)
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := startFerry(t, dir)
+	paths := []string{
+		"/", "/echo/abc", "/echo/", "/user-agent", "/nope", "/echo/%zz",
+		"/files/a.txt", "/files/b.css", "/files/c.png", "/files/empty.txt",
+		"/files/missing.txt", "/files/sub",
+	}
+	codings := []string{"", ae("gzip"), ae("identity"), ae("gzip;q=0"), ae("*"), ae("br")}
+	for _, path := range paths {
+		for i, fields := range codings {
+			head, rest := responseHead(t, addr, "HEAD", path, fields)
+			if rest != "" {
+				t.Errorf("HEAD %s (%q): %d bytes after the head", path, fields, len(rest))
+			}
+			get, _ := responseHead(t, addr, "GET", path, fields)
+			if head != get {
+				t.Errorf("%s with %q (case %d):\nGET:\n%s\nHEAD:\n%s", path, fields, i, get, head)
+			}
+		}
+	}
+}
