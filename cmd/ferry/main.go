@@ -56,10 +56,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.Int64Var(&o.files.MaxUpload, "max-upload", 0, "largest request body accepted for a write, in bytes (0: no limit)")
 	fs.BoolVar(&o.files.ShowHidden, "show-hidden", false, "list dot files in folder listings")
 	fs.BoolVar(&o.quiet, "quiet", false, "no access log")
-	fs.DurationVar(&o.cfg.HeaderTimeout, "header-timeout", server.DefaultHeaderTimeout, "time a client has to send a request head, from its first byte")
-	fs.DurationVar(&o.cfg.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "time each read of a request body may wait")
-	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request")
-	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time each write to a client may take")
+	fs.DurationVar(&o.cfg.HeaderTimeout, "header-timeout", server.DefaultHeaderTimeout, "time a client has to send a request head, from its first byte (0: no limit)")
+	fs.DurationVar(&o.cfg.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "time each read of a request body may wait (0: no limit)")
+	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request (0: no limit)")
+	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time each write to a client may take (0: no limit)")
 	fs.IntVar(&o.cfg.MaxConns, "max-conns", server.DefaultMaxConns, "connections served at once; more wait in the listen backlog")
 	fs.DurationVar(&o.grace, "shutdown-grace", defaultShutdownGrace, "time requests in flight get to finish after SIGINT or SIGTERM")
 	fs.IntVar(&o.cfg.Limits.MaxTargetBytes, "max-target-bytes", http1.DefaultLimits.MaxTargetBytes, "longest request target (414 above)")
@@ -89,6 +89,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.cfg.MaxConns < 1 || o.cfg.Limits.MaxTargetBytes < 1 || o.cfg.Limits.MaxHeaderBytes < 1 || o.cfg.Limits.MaxHeaderFields < 1 {
 		return nil, usageError(fs, "limits must be positive")
+	}
+	if o.files.MaxUpload < 0 {
+		return nil, usageError(fs, "--max-upload must not be negative (0: no limit)")
+	}
+	for _, d := range []time.Duration{o.cfg.HeaderTimeout, o.cfg.BodyTimeout, o.cfg.IdleTimeout, o.cfg.WriteTimeout, o.grace} {
+		if d < 0 {
+			return nil, usageError(fs, "durations must not be negative")
+		}
 	}
 	return o, nil
 }

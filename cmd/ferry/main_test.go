@@ -242,6 +242,10 @@ func TestBadUsage(t *testing.T) {
 		{"80", "81"},
 		{"--max-conns", "0"},
 		{"--header-timeout", "soon"},
+		{"--header-timeout", "-1s"},
+		{"--body-timeout", "-5s"},
+		{"--shutdown-grace", "-1s"},
+		{"--max-upload", "-5"},
 		{"--quiet=maybe"},
 	} {
 		t.Run(strings.Join(args, "_"), func(t *testing.T) {
