@@ -146,16 +146,50 @@ func parseTransferEncoding(v []byte) error {
 	return nil
 }
 
-// validHost checks the Host value's characters: uri-host [ ":" port ]
-// (RFC 9110 §7.2), loosely: reg-name, IPv4 and bracketed IPv6 characters.
-// An empty Host is allowed (RFC 9112 §3.2 for targets without authority).
+// validHost checks the Host value's form, uri-host [ ":" port ] (RFC 9110
+// §7.2, RFC 3986 §3.2.2): a reg-name or IPv4 address of regNameChars, or an
+// IPv6 literal in brackets, then optionally a colon and digits. RFC 9112
+// §3.2 has a server answer an invalid Host with 400. An empty Host is
+// allowed (RFC 9112 §3.2 for targets without authority).
 func validHost(h []byte) bool {
-	for _, c := range h {
-		if !hostChars[c] {
+	host, port := h, []byte(nil)
+	if len(h) > 0 && h[0] == '[' {
+		end := indexByte(h, ']')
+		if end < 0 {
+			return false
+		}
+		for _, c := range h[1:end] {
+			if !ipv6Chars[c] {
+				return false
+			}
+		}
+		if rest := h[end+1:]; len(rest) > 0 {
+			if rest[0] != ':' {
+				return false
+			}
+			port = rest[1:]
+		}
+		host = nil
+	} else if i := indexByte(h, ':'); i >= 0 {
+		host, port = h[:i], h[i+1:]
+	}
+	for _, c := range host {
+		if !regNameChars[c] {
+			return false
+		}
+	}
+	for _, c := range port {
+		if c < '0' || c > '9' {
 			return false
 		}
 	}
 	return true
 }
 
-var hostChars = alnumAnd("-._~!$&'()*+,;=:[]%")
+// regNameChars are a reg-name's (and an IPv4 address's) characters:
+// unreserved, sub-delims and the percent sign of pct-encoded.
+var regNameChars = alnumAnd("-._~!$&'()*+,;=%")
+
+// ipv6Chars are those of an IPv6 address in brackets: hex digits, colons
+// and the dots of an embedded IPv4 address. The check goes no further.
+var ipv6Chars = charsOf("0123456789abcdefABCDEF:.")

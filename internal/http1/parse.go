@@ -261,16 +261,14 @@ func internMethod(m []byte) string {
 var tokenChars = alnumAnd("!#$%&'*+-.^_`|~")
 
 // alnumAnd is a byte class: ASCII letters and digits, and extra.
-func alnumAnd(extra string) (t [256]bool) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = true
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = true
-		t[c-'a'+'A'] = true
-	}
-	for _, c := range extra {
-		t[c] = true
+func alnumAnd(extra string) [256]bool {
+	return charsOf("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" + extra)
+}
+
+// charsOf is the byte class of the ASCII characters in s.
+func charsOf(s string) (t [256]bool) {
+	for i := range len(s) {
+		t[s[i]] = true
 	}
 	return t
 }

@@ -87,6 +87,10 @@ var goodRequests = []struct {
 		wantHead{method: "GET", target: "/", path: "/", minor: 1, fields: 1}},
 	{"ipv6_host", "GET / HTTP/1.1\r\nHost: [::1]:4221\r\n\r\n",
 		wantHead{method: "GET", target: "/", path: "/", host: "[::1]:4221", minor: 1, fields: 1}},
+	{"ipv6_host_embedded_ipv4", "GET / HTTP/1.1\r\nHost: [::ffff:127.0.0.1]\r\n\r\n",
+		wantHead{method: "GET", target: "/", path: "/", host: "[::ffff:127.0.0.1]", minor: 1, fields: 1}},
+	{"host_empty_port", "GET / HTTP/1.1\r\nHost: a:\r\n\r\n",
+		wantHead{method: "GET", target: "/", path: "/", host: "a:", minor: 1, fields: 1}},
 	{"ows_around_value", "GET / HTTP/1.1\r\nHost: \t a \t\r\nX-Empty:\r\n\r\n",
 		wantHead{method: "GET", target: "/", path: "/", host: "a", minor: 1, fields: 2}},
 	{"obs_text_in_value", "GET / HTTP/1.1\r\nHost: a\r\nX: caf\xc3\xa9\xff\r\n\r\n",
@@ -243,6 +247,16 @@ var badRequests = []struct {
 	{"two_hosts_http10", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400},
 	{"host_with_space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400},
 	{"host_with_slash", "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400},
+	{"host_port_letters", "GET / HTTP/1.1\r\nHost: x:abc\r\n\r\n", 400},
+	{"host_port_negative", "GET / HTTP/1.1\r\nHost: x:-1\r\n\r\n", 400},
+	{"host_port_plus", "GET / HTTP/1.1\r\nHost: x:+80\r\n\r\n", 400},
+	{"host_two_ports", "GET / HTTP/1.1\r\nHost: x:80:80\r\n\r\n", 400},
+	{"host_ipv6_unclosed", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400},
+	{"host_ipv6_trailing", "GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", 400},
+	{"host_ipv6_unbracketed", "GET / HTTP/1.1\r\nHost: ::1\r\n\r\n", 400},
+	{"host_ipv6_not_hex", "GET / HTTP/1.1\r\nHost: [zz]\r\n\r\n", 400},
+	{"host_bracket_inside", "GET / HTTP/1.1\r\nHost: a]b\r\n\r\n", 400},
+	{"absolute_form_bad_port", "GET http://h:8x/ HTTP/1.1\r\nHost: h\r\n\r\n", 400},
 	{"space_before_colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400},
 	{"tab_before_colon", "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400},
 	{"space_before_colon_other", "GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 5\r\n\r\n", 400},
@@ -335,10 +349,15 @@ func TestParseHeadByteClasses(t *testing.T) {
 			func(c byte) bool { return c == '\t' || c >= ' ' && c != 0x7f }},
 		{"version", func(c byte) string { return "GET / HTTP/1" + string(c) + "1\r\nHost: a\r\n\r\n" },
 			func(c byte) bool { return c == '.' }},
+		// Inside a reg-name: a colon would start a port, "b" is none.
 		{"host", func(c byte) string { return "GET / HTTP/1.1\r\nHost: a" + string(c) + "b\r\n\r\n" },
 			func(c byte) bool {
-				return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("-._~!$&'()*+,;=:[]%", c) >= 0
+				return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("-._~!$&'()*+,;=%", c) >= 0
 			}},
+		{"host_port", func(c byte) string { return "GET / HTTP/1.1\r\nHost: a:8" + string(c) + "0\r\n\r\n" },
+			func(c byte) bool { return c >= '0' && c <= '9' }},
+		{"host_ipv6", func(c byte) string { return "GET / HTTP/1.1\r\nHost: [::" + string(c) + "1]\r\n\r\n" },
+			func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.' }},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {
