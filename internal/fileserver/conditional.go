@@ -32,7 +32,7 @@ func checkPreconditions(r *http1.Request, st preconditionState) (status int) {
 			return http1.StatusPreconditionFailed
 		}
 	} else if t, ok := headerDate(r, "If-Unmodified-Since"); ok && hasModTime(st) {
-		if st.modTime.Truncate(time.Second).After(t) {
+		if modifiedSince(st, t) {
 			return http1.StatusPreconditionFailed
 		}
 	}
@@ -45,7 +45,7 @@ func checkPreconditions(r *http1.Request, st preconditionState) (status int) {
 		}
 	} else if safe {
 		if t, ok := headerDate(r, "If-Modified-Since"); ok && hasModTime(st) {
-			if !st.modTime.Truncate(time.Second).After(t) {
+			if !modifiedSince(st, t) {
 				return http1.StatusNotModified
 			}
 		}
@@ -88,6 +88,20 @@ func checkIfNoneMatch(r *http1.Request, st preconditionState) bool {
 	return true
 }
 
+// modifiedSince reports whether the target changed after the date t, to
+// the second that HTTP dates carry. A modification time in the future is no
+// validator: the file can be replaced by another with a time that is
+// earlier still, or the same, and the Last-Modified it was served with was
+// a stand-in (lastModifiedValue). So such a target counts as modified since
+// any date: If-Modified-Since never gets a stale 304 for it, and
+// If-Unmodified-Since fails (If-Match with its strong ETag still works).
+func modifiedSince(st preconditionState, t time.Time) bool {
+	if st.modTime.After(time.Now()) {
+		return true
+	}
+	return st.modTime.Truncate(time.Second).After(t)
+}
+
 // hasModTime reports whether the target has a modification date that the
 // date conditions can be compared with; without one they are ignored.
 func hasModTime(st preconditionState) bool {
@@ -121,8 +135,10 @@ func checkIfRange(r *http1.Request, st preconditionState) bool {
 	if strings.HasPrefix(v, "\"") || strings.HasPrefix(v, "W/") {
 		return etagStrongMatch(v, st.etag)
 	}
+	// A modification time in the future was never sent as Last-Modified
+	// (lastModifiedValue), so no date stands for it.
 	t, ok := parseHTTPDate(v)
-	return ok && hasModTime(st) && t.Equal(st.modTime.Truncate(time.Second))
+	return ok && hasModTime(st) && !st.modTime.After(time.Now()) && t.Equal(st.modTime.Truncate(time.Second))
 }
 
 // httpDateFormats are the forms of HTTP-date a recipient must accept (RFC

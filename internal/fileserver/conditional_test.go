@@ -3,10 +3,12 @@ package fileserver
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"ferry/internal/http1"
+	"ferry/internal/servertest"
 )
 
 // TestConditionalRequests asks for a file under every conditional field
@@ -149,4 +151,85 @@ func TestETagCompare(t *testing.T) {
 			t.Errorf("weak(%s, %s) = %v", tt.a, tt.b, got)
 		}
 	}
+}
+
+// TestFutureModTime serves files whose modification time is years ahead
+// of the clock, one small enough for the cache and one too large for it.
+// Last-Modified is replaced by a time no later than the Date (RFC 9110
+// §8.8.2.1), the strong ETag is kept, and the date conditions treat the
+// file as modified: a client revalidating with the future date, or with
+// the stand-in it was given, never gets a stale 304.
+func TestFutureModTime(t *testing.T) {
+	files := map[string]string{"small.txt": "future", "big.txt": strings.Repeat("f", maxCachedFileBytes+1)}
+	s, dir := newServerFor(t, Options{}, files)
+	s.cache.racy = 0
+	addr := servertest.Start(t, s)
+	future := time.Now().Add(10 * 365 * 24 * time.Hour).Truncate(time.Second)
+	futureDate := future.UTC().Format(http1.TimeFormat)
+	for name, content := range files {
+		t.Run(name, func(t *testing.T) {
+			if err := os.Chtimes(filepath.Join(dir, name), future, future); err != nil {
+				t.Fatal(err)
+			}
+			etag := etagOnDisk(t, dir, name)
+			target := "/files/" + name
+			for range 2 { // the second GET of the small file is a cache hit
+				before := time.Now().Add(-time.Second).Truncate(time.Second)
+				resp := fetch(t, addr, "GET", target)
+				after := time.Now()
+				wantCode(t, resp, 200)
+				lm, err := time.Parse(http1.TimeFormat, resp.Get("Last-Modified"))
+				if err != nil {
+					t.Fatalf("Last-Modified %q: %v", resp.Get("Last-Modified"), err)
+				}
+				date, err := time.Parse(http1.TimeFormat, resp.Get("Date"))
+				if err != nil {
+					t.Fatalf("Date %q: %v", resp.Get("Date"), err)
+				}
+				if lm.After(date) || lm.Before(before) || lm.After(after) {
+					t.Errorf("Last-Modified %s, Date %s: want the time of the response, no later than the Date", lm, date)
+				}
+				if resp.Get("ETag") != etag {
+					t.Errorf("ETag %s, want the file's %s", resp.Get("ETag"), etag)
+				}
+				stand := "If-Modified-Since: " + resp.Get("Last-Modified")
+				for _, tc := range []struct {
+					method string
+					fields []string
+					status int
+				}{
+					{"GET", []string{"If-Modified-Since: " + futureDate}, 200},
+					{"HEAD", []string{"If-Modified-Since: " + futureDate}, 200},
+					{"GET", []string{stand}, 200},
+					{"GET", []string{"If-Modified-Since: Fri, 01 Jan 2300 00:00:00 GMT"}, 200},
+					{"GET", []string{"If-Unmodified-Since: " + futureDate}, 412},
+					{"GET", []string{"If-None-Match: " + etag}, 304},
+					{"GET", []string{"If-Match: " + etag}, 200},
+					{"GET", []string{"If-Range: " + futureDate, "Range: bytes=0-1"}, 200},
+					{"GET", []string{"If-Range: " + etag, "Range: bytes=0-1"}, 206},
+				} {
+					r := fetch(t, addr, tc.method, target, tc.fields...)
+					if r.Status != tc.status {
+						t.Errorf("%s %v: status %d, want %d", tc.method, tc.fields, r.Status, tc.status)
+					}
+					if r.Status == 200 && tc.method == "GET" && string(r.Body) != content {
+						t.Errorf("%v: body of %d bytes, want the file", tc.fields, len(r.Body))
+					}
+				}
+			}
+			s.cache.mu.RLock()
+			_, cached := s.cache.entries[name]
+			s.cache.mu.RUnlock()
+			if want := len(content) <= maxCachedFileBytes; cached != want && s.cache.dir != nil {
+				t.Errorf("cached %v, want %v", cached, want)
+			}
+		})
+	}
+	// A write guarded by the future date is refused; one guarded by the
+	// ETag goes through.
+	put := roundTrip(t, addr, request("PUT", "/files/small.txt", "new", "If-Unmodified-Since: "+futureDate))
+	wantStatus(t, "PUT If-Unmodified-Since", put, 412)
+	put = roundTrip(t, addr, request("PUT", "/files/small.txt", "new", "If-Match: "+etagOnDisk(t, dir, "small.txt")))
+	wantStatus(t, "PUT If-Match", put, 204)
+	wantFile(t, dir, "small.txt", "new")
 }

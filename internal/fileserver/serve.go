@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"strconv"
+	"time"
 
 	"ferry/internal/http1"
 )
@@ -21,6 +22,10 @@ type fileContent interface {
 // request, or once per cached file.
 type fileMeta struct {
 	etag, lastModified, contentType string
+	// future reports that the modification time was later than the clock
+	// when the meta was computed, so lastModified may not be sent as it
+	// is (lastModifiedValue). A time that was past then stays past.
+	future bool
 }
 
 func metaOf(fi fs.FileInfo, name string) fileMeta {
@@ -28,7 +33,25 @@ func metaOf(fi fs.FileInfo, name string) fileMeta {
 		etag:         etagOf(fi),
 		lastModified: fi.ModTime().UTC().Format(http1.TimeFormat),
 		contentType:  contentType(name),
+		future:       fi.ModTime().After(time.Now()),
 	}
+}
+
+// lastModifiedValue is the Last-Modified to send for a file. RFC 9110
+// §8.8.2.1: a modification time later than the response's Date (a file
+// unpacked from an archive, or copied from a machine whose clock is ahead)
+// must be replaced by the Date. http1 stamps the Date from a clock that
+// ticks every few milliseconds and may lag this one into the previous
+// second, so the value used is the second before now: never later than the
+// Date, and at most a second earlier. Such a time is no validator, and the
+// date conditions treat the file as modified (modifiedSince).
+func lastModifiedValue(fi fs.FileInfo, meta fileMeta) string {
+	if meta.future {
+		if now := time.Now(); fi.ModTime().After(now) {
+			return now.Add(-time.Second).UTC().Format(http1.TimeFormat)
+		}
+	}
+	return meta.lastModified
 }
 
 // serveFile answers GET or HEAD for the open regular file f: preconditions
@@ -38,7 +61,7 @@ func metaOf(fi fs.FileInfo, name string) fileMeta {
 func serveFile(w http1.ResponseWriter, r *http1.Request, f fileContent, fi fs.FileInfo, meta fileMeta) {
 	st := preconditionState{exists: true, etag: meta.etag, modTime: fi.ModTime()}
 	h := w.Header()
-	h.Set("Last-Modified", meta.lastModified)
+	h.Set("Last-Modified", lastModifiedValue(fi, meta))
 	h.Set("ETag", st.etag)
 	h.Set("Accept-Ranges", "bytes")
 	switch checkPreconditions(r, st) {
