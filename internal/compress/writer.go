@@ -222,36 +222,15 @@ func (cw *writer) decide(finishing bool) error {
 		cw.w.WriteHeader(cw.status)
 	}
 	h := cw.w.Header()
-	if h.Get("Content-Encoding") != "" {
+	if cw.status == http1.StatusNotModified {
+		cw.notModified(h)
+		return nil
+	}
+	if !cw.compresses(h, cw.status) {
 		return nil
 	}
 	ct := h.Get("Content-Type")
-	status := cw.status
-	if status == http1.StatusNotModified && cw.inmCoded && cw.coding != Identity {
-		// The client validated the compressed form it holds: the 304
-		// names that form's ETag (RFC 9110 §15.4.5). A 304 carries no
-		// Content-Type to tell whether this one would be compressed.
-		if etag := h.Get("ETag"); etag != "" {
-			h.Set("ETag", markETag(etag, cw.coding))
-		}
-		addVary(h)
-		return nil
-	}
-	if !compressible(ct) {
-		return nil
-	}
-	// The body depends on Accept-Encoding whether or not this one is
-	// compressed, and caches must know (RFC 9110 §12.5.5).
-	addVary(h)
-	if cw.coding == Identity || status != 0 && status != http1.StatusOK {
-		// 206 and every other status go out as the handler wrote them:
-		// ranges are ranges of the identity body.
-		return nil
-	}
 	cw.declared = h.ContentLength()
-	if cw.declared == 0 || h.Get("Content-Range") != "" {
-		return nil
-	}
 	etag := h.Get("ETag")
 	if cw.cache != nil && cw.declared > 0 && cw.declared <= maxCachedFile && isStrongETag(etag) {
 		cw.key = append(append(cw.key[:0], byte(cw.coding)), cw.req.Path...)
@@ -286,6 +265,47 @@ func (cw *writer) decide(finishing bool) error {
 	cw.bw.Reset(cw.w)
 	cw.level, cw.gz = streamLevel, getGzip(streamLevel, cw.bw)
 	return nil
+}
+
+// compresses reports whether the response the handler described in h, with
+// status, goes out compressed. Every response whose body depends on
+// Accept-Encoding, compressed or not, gets Vary: Accept-Encoding, so that
+// caches know (RFC 9110 §12.5.5).
+func (cw *writer) compresses(h *http1.ResponseHeader, status int) bool {
+	if h.Get("Content-Encoding") != "" || !compressible(h.Get("Content-Type")) {
+		return false
+	}
+	addVary(h)
+	// 206 and every other status go out as the handler wrote them: ranges
+	// are ranges of the identity body. An empty body gains nothing.
+	return cw.coding != Identity && (status == 0 || status == http1.StatusOK) &&
+		h.ContentLength() != 0 && h.Get("Content-Range") == ""
+}
+
+// notModified gives a 304 the ETag and Vary that the 200 to the same
+// request would carry (RFC 9110 §15.4.5), and drops Accept-Ranges when that
+// 200 would be compressed. A 304 has no body to judge by, so the handler
+// describes the representation it validates by the Content-Type and
+// Content-Length it sets, as for a 200; the connection's writer sends no
+// Content-Length on a 304, and Content-Type is removed here, since a 304
+// should carry no other representation metadata. A 304 without a
+// Content-Type is taken to validate the compressed form when the client
+// named that form's tag.
+func (cw *writer) notModified(h *http1.ResponseHeader) {
+	var coded bool
+	if h.Get("Content-Type") != "" {
+		coded = cw.compresses(h, http1.StatusOK)
+		h.Del("Content-Type")
+	} else if cw.inmCoded && cw.coding != Identity {
+		coded = true
+		addVary(h)
+	}
+	if coded {
+		if etag := h.Get("ETag"); etag != "" {
+			h.Set("ETag", markETag(etag, cw.coding))
+		}
+		h.Del("Accept-Ranges")
+	}
 }
 
 func addVary(h *http1.ResponseHeader) {
