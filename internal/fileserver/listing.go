@@ -67,7 +67,13 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 	entries := make([]entry, 0, len(des))
 	for _, de := range des {
 		n := de.Name()
-		if strings.HasPrefix(n, uploadTempPrefix) || (!s.opts.ShowHidden && strings.HasPrefix(n, ".")) {
+		// Names no request can reach (invalid UTF-8, control bytes, a
+		// backslash, an upload's temporary file) are left out rather than
+		// linked to: resolveName refuses them, and serving them would mean
+		// loosening the checks that keep paths unambiguous. Leaving them
+		// out also keeps the HTML valid UTF-8, as its charset says, and
+		// the JSON free of names it would mangle.
+		if !servableSegment(n) || (!s.opts.ShowHidden && strings.HasPrefix(n, ".")) {
 			continue
 		}
 		// Through the root, so a link is followed only when it stays

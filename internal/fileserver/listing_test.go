@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // listingFiles are named so that name, size and time orders all differ.
@@ -209,6 +210,46 @@ func TestHumanSize(t *testing.T) {
 	for n, want := range tests {
 		if got := humanSize(n); got != want {
 			t.Errorf("humanSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestListingUnservableNames checks that entries whose names no request
+// could reach (resolveName refuses them with 400) are left out of both
+// listings, that the HTML stays valid UTF-8, and that every link the page
+// does offer answers 200.
+func TestListingUnservableNames(t *testing.T) {
+	files := map[string]string{
+		"ok.txt":          "ok",
+		"é ok.txt":        "accented",
+		"\xff\xfe.txt":    "not UTF-8",
+		"new\nline.txt":   "newline",
+		"tab\there.txt":   "tab",
+		"del\x7f.txt":     "DEL",
+		"back\\slash.txt": "backslash",
+		"bad\xffdir/x":    "in a folder whose name is not UTF-8",
+	}
+	addr, _ := startReadServer(t, Options{}, files)
+	want := []string{"ok.txt", "é ok.txt"}
+	if got := names(listJSON(t, addr, "/files/")); !slices.Equal(got, want) {
+		t.Errorf("JSON listing %q, want %q", got, want)
+	}
+	resp := fetch(t, addr, "GET", "/files/")
+	wantCode(t, resp, 200)
+	if !utf8.Valid(resp.Body) {
+		t.Errorf("the HTML listing is not valid UTF-8")
+	}
+	var hrefs []string
+	for _, part := range strings.Split(string(resp.Body), `href="./`)[1:] {
+		href, _, _ := strings.Cut(part, `"`)
+		hrefs = append(hrefs, href)
+	}
+	if wantHrefs := []string{"ok.txt", "%C3%A9%20ok.txt"}; !slices.Equal(hrefs, wantHrefs) {
+		t.Fatalf("links %q, want %q", hrefs, wantHrefs)
+	}
+	for _, href := range hrefs {
+		if r := fetch(t, addr, "GET", "/files/"+href); r.Status != 200 {
+			t.Errorf("link %q: %d", href, r.Status)
 		}
 	}
 }

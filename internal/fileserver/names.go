@@ -38,7 +38,7 @@ func resolveName(path []byte) (Name, bool) {
 	}
 	unescaped, ok := http1.AppendUnescaped(make([]byte, 0, len(rest)), rest)
 	decoded := string(unescaped)
-	if !ok || !utf8.ValidString(decoded) {
+	if !ok {
 		return Name{}, false
 	}
 	n := Name{Dir: decoded == "" || strings.HasSuffix(decoded, "/")}
@@ -48,15 +48,27 @@ func resolveName(path []byte) (Name, bool) {
 		return n, true
 	}
 	for seg := range strings.SplitSeq(trimmed, "/") {
-		if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, uploadTempPrefix) {
+		if !servableSegment(seg) {
 			return Name{}, false
-		}
-		for i := 0; i < len(seg); i++ {
-			if c := seg[i]; c < 0x20 || c == 0x7f || c == '\\' {
-				return Name{}, false
-			}
 		}
 	}
 	n.Rel = trimmed
 	return n, true
+}
+
+// servableSegment reports whether one segment of a decoded path names
+// something resolveName lets a request reach: not empty, not "." or "..",
+// not an upload's temporary file, valid UTF-8 without control bytes or a
+// backslash. Listings leave out the entries whose names fail it, since a
+// link to them would only get 400.
+func servableSegment(seg string) bool {
+	if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, uploadTempPrefix) || !utf8.ValidString(seg) {
+		return false
+	}
+	for i := 0; i < len(seg); i++ {
+		if c := seg[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
