@@ -86,3 +86,32 @@ func TestFileServer(t *testing.T) {
 		t.Errorf("PUT If-Match with the current gzip tag: %d, want 204", status)
 	}
 }
+
+// TestCompressedTagSelectsCompressedForm checks If-None-Match against the
+// representation each request selects (RFC 9110 §13.1.2): the gzip form's
+// tag validates the gzip form only, so a request that will get the
+// identity body is answered in full.
+func TestCompressedTagSelectsCompressedForm(t *testing.T) {
+	dir := t.TempDir()
+	body := text(8000, 21)
+	writeFile(t, filepath.Join(dir, "mid.txt"), body, time.Unix(1_700_000_000, 0))
+	addr, _ := startFerry(t, dir)
+	gz := get(t, addr, "GET", "/files/mid.txt", ae("gzip"))
+	wantGzip(t, gz, body)
+	tag := gz.Get("ETag")
+	inm := "If-None-Match: " + tag + "\r\n"
+	for _, coding := range []string{ae("identity"), ae("gzip;q=0"), ae("br"), ""} {
+		resp := get(t, addr, "GET", "/files/mid.txt", coding, inm)
+		wantIdentity(t, resp, body)
+		if resp.Get("ETag") == tag {
+			t.Errorf("%q: the identity body went out with the gzip tag %s", coding, tag)
+		}
+	}
+	for _, coding := range []string{ae("gzip"), ae("*"), ae("br, gzip;q=0.5")} {
+		resp := get(t, addr, "GET", "/files/mid.txt", coding, inm)
+		if resp.Status != 304 || resp.Get("ETag") != tag {
+			t.Errorf("%q: status %d, ETag %q; want 304, %s", coding, resp.Status, resp.Get("ETag"), tag)
+		}
+		wantHeader(t, resp, "Vary", "Accept-Encoding")
+	}
+}

@@ -21,8 +21,9 @@ type Handler struct {
 // learn of the negotiation from the Vary sent to the clients that can.
 // Only GET and HEAD are compressed; other methods answer with statuses and
 // short bodies not worth it, and keep the handler's writer as is. Every
-// request's If-Match and If-None-Match lose the suffix compressed
-// representations' tags carry (unmarkTags).
+// request's If-Match loses the suffix compressed representations' tags
+// carry (unmarkTags), and so does If-None-Match, except on a GET or HEAD
+// that will get the identity body.
 func Middleware(next http1.Handler, opts Options) *Handler {
 	h := &Handler{next: next}
 	switch {
@@ -37,16 +38,25 @@ func Middleware(next http1.Handler, opts Options) *Handler {
 // ServeHTTP implements http1.Handler.
 func (h *Handler) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 	acceptEncoding, conditional := scanFields(&r.Header)
+	read := r.Method == "GET" || r.Method == "HEAD"
+	coding := Identity
+	if acceptEncoding && read {
+		coding, _ = Negotiate(&r.Header)
+	}
 	inmCoded := false
 	if conditional {
 		unmarkTags(&r.Header, "If-Match")
-		inmCoded = unmarkTags(&r.Header, "If-None-Match")
+		// A GET or HEAD that will get the identity body keeps its
+		// compressed tags: they name another representation than the one
+		// selected, so they must not match it (RFC 9110 §13.1.2).
+		if coding != Identity || !read {
+			inmCoded = unmarkTags(&r.Header, "If-None-Match")
+		}
 	}
-	if !acceptEncoding || r.Method != "GET" && r.Method != "HEAD" {
+	if !acceptEncoding || !read {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	coding, _ := Negotiate(&r.Header)
 	cw := writerPool.Get().(*writer)
 	cw.reset(w, r, coding, h.cache, inmCoded)
 	h.next.ServeHTTP(cw, r)
