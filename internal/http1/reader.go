@@ -142,7 +142,10 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 	scanned := 0
 	maxHead := lim.MaxHeaderBytes + lim.MaxTargetBytes + 64
 	for {
-		if end := headEnd(rd.buf[rd.r:rd.w], scanned); end > 0 || rd.w-rd.r > maxHead {
+		// Past MaxHeaderBytes without an end, ParseHead refuses the head
+		// at once (431, or 400 for what it cannot parse), rather than the
+		// header timeout answering 408 later.
+		if end := headEnd(rd.buf[rd.r:rd.w], scanned); end > 0 || rd.w-rd.r > lim.MaxHeaderBytes {
 			n, err := ParseHead(rd.buf[rd.r:rd.w], req, lim)
 			if err == ErrIncomplete {
 				err = errBufferFull

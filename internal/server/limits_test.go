@@ -351,3 +351,30 @@ func TestZeroTimeoutsMeanNone(t *testing.T) {
 	}
 	cl.expectUsable()
 }
+
+// TestOversizedUnfinishedHead: a head that has passed the size limit is
+// refused as soon as it has, not by the header timeout (60 s here, longer
+// than the client waits): too many bytes of complete fields is 431, a
+// request line it cannot parse is 400.
+func TestOversizedUnfinishedHead(t *testing.T) {
+	cfg := server.DefaultConfig(newTestHandler())
+	cfg.HeaderTimeout = time.Minute
+	addr := servertest.StartConfig(t, cfg)
+	for _, tc := range []struct {
+		name, head string
+		status     int
+	}{
+		{"fields", "GET / HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Filler: 0123456789abcdef\r\n", 2400), 431},
+		{"bare_cr_in_target", "GET /a\rb" + strings.Repeat("z", 70000), 400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl := dial(t, addr)
+			cl.send(tc.head)
+			resp := cl.read("GET")
+			if resp.Status != tc.status {
+				t.Fatalf("status %d, want %d", resp.Status, tc.status)
+			}
+			checkFraming(t, resp, true)
+		})
+	}
+}
