@@ -357,7 +357,9 @@ func TestParseHeadByteClasses(t *testing.T) {
 		{"host_port", func(c byte) string { return "GET / HTTP/1.1\r\nHost: a:8" + string(c) + "0\r\n\r\n" },
 			func(c byte) bool { return c >= '0' && c <= '9' }},
 		{"host_ipv6", func(c byte) string { return "GET / HTTP/1.1\r\nHost: [::" + string(c) + "1]\r\n\r\n" },
-			func(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.' }},
+			func(c byte) bool {
+				return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.'
+			}},
 	}
 	for _, p := range parts {
 		t.Run(p.name, func(t *testing.T) {
