@@ -229,6 +229,17 @@ func TestFiles(t *testing.T) {
 	if resp.Status != 200 || string(resp.Body) != "hello, file" || resp.Get("Content-Type") != "application/octet-stream" {
 		t.Fatalf("%d %q %q", resp.Status, resp.Body, resp.Get("Content-Type"))
 	}
+	// The folder itself takes no writes: OPTIONS says what its 405 says.
+	for _, tc := range []struct{ method, target, allow string }{
+		{"OPTIONS", "/files/", "GET, HEAD, OPTIONS"},
+		{"PUT", "/files/", "GET, HEAD, OPTIONS"},
+		{"OPTIONS", "/files/hello", "GET, HEAD, POST, PUT, DELETE, OPTIONS"},
+	} {
+		resp := servertest.Do(t, p.addr, tc.method+" "+tc.target+" HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+		if got := resp.Get("Allow"); got != tc.allow {
+			t.Errorf("%s %s: %d, Allow %q, want %q", tc.method, tc.target, resp.Status, got, tc.allow)
+		}
+	}
 }
 
 // TestBadUsage: a bad flag or argument prints usage and exits 2.

@@ -50,6 +50,15 @@ func (s *Server) Methods() []string {
 	return []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}
 }
 
+// MethodsFor narrows Methods for the served folder itself, which takes no
+// writes (see rootMethods), so that OPTIONS agrees with the 405.
+func (s *Server) MethodsFor(path []byte) []string {
+	if name, ok := resolveName(path); ok && name.Rel == "." && !s.opts.ReadOnly {
+		return rootMethods
+	}
+	return nil
+}
+
 // ServeHTTP dispatches by method; the router has already refused methods
 // not in Methods.
 func (s *Server) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {

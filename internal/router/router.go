@@ -60,6 +60,14 @@ func (rt *Router) Handle(pattern string, methods []string, h http1.Handler) {
 	rt.allowAll = strings.Join(every, ", ")
 }
 
+// PathMethods is implemented by a handler some of whose paths take fewer
+// methods than its route (the file server's own folder takes no writes):
+// OPTIONS then advertises what that path takes, as its 405 does. nil means
+// the route's methods.
+type PathMethods interface {
+	MethodsFor(path []byte) []string
+}
+
 // unimplemented are methods RFC 9110 defines that ferry implements on no
 // path: 501 (RFC 9110 §15.6.2), wherever they are sent.
 var unimplemented = []string{"CONNECT", "TRACE", "PATCH"}
@@ -81,7 +89,13 @@ func (rt *Router) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 		}
 		switch {
 		case r.Method == "OPTIONS":
-			rt.options(w, rte.allow)
+			allow := rte.allow
+			if pm, ok := rte.handler.(PathMethods); ok {
+				if methods := pm.MethodsFor(r.Path); methods != nil {
+					allow = strings.Join(methods, ", ")
+				}
+			}
+			rt.options(w, allow)
 		case contains(rte.methods, r.Method):
 			rte.handler.ServeHTTP(w, r)
 		default:

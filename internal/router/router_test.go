@@ -23,7 +23,19 @@ func start(t *testing.T) string {
 	rt.Handle("/exact", []string{"GET", "POST"}, named("exact"))
 	rt.Handle("/files", []string{"GET", "PUT", "DELETE"}, named("files-bare"))
 	rt.Handle("/files/", []string{"GET", "PUT", "DELETE"}, named("files"))
+	rt.Handle("/narrow/", []string{"GET", "PUT"}, narrowAtTop{named("narrow")})
 	return servertest.Start(t, rt)
+}
+
+// narrowAtTop takes only reads at its own top path, as the file server
+// does at its folder.
+type narrowAtTop struct{ http1.Handler }
+
+func (narrowAtTop) MethodsFor(path []byte) []string {
+	if string(path) == "/narrow/" {
+		return []string{"GET", "HEAD", "OPTIONS"}
+	}
+	return nil
 }
 
 func TestRouter(t *testing.T) {
@@ -49,6 +61,8 @@ func TestRouter(t *testing.T) {
 		{"unknown_method", "BREW", "/files/x", 405, "", "GET, PUT, DELETE, HEAD, OPTIONS"},
 		{"options_path", "OPTIONS", "/files/x", 204, "", "GET, PUT, DELETE, HEAD, OPTIONS"},
 		{"options_unknown_path", "OPTIONS", "/nowhere", 404, "", ""},
+		{"options_narrowed_path", "OPTIONS", "/narrow/", 204, "", "GET, HEAD, OPTIONS"},
+		{"options_not_narrowed", "OPTIONS", "/narrow/x", 204, "", "GET, PUT, HEAD, OPTIONS"},
 		{"options_asterisk", "OPTIONS", "*", 204, "", "GET, HEAD, OPTIONS, POST, PUT, DELETE"},
 		{"trace", "TRACE", "/", 501, "", ""},
 		{"trace_unknown_path", "TRACE", "/nowhere", 501, "", ""},
