@@ -25,6 +25,8 @@ func (w *Response) ReadFrom(src io.Reader) (int64, error) {
 	}
 	if !w.committed && w.header.contentLength >= 0 {
 		w.commit(w.header.contentLength)
+	} else if !w.committed && w.header.stream {
+		w.commit(-1)
 	}
 	if w.committed && w.noBody {
 		return 0, nil

@@ -151,9 +151,16 @@ func (w *Response) Write(p []byte) (int, error) {
 	}
 	w.WriteHeader(StatusOK)
 	if !w.committed {
-		if w.header.contentLength < 0 {
+		if w.header.contentLength < 0 && w.header.stream {
+			w.commit(-1)
+		} else if w.header.contentLength < 0 {
 			if w.noBody {
+				// A HEAD's body is counted as its GET's would be held:
+				// past the held buffer its GET is chunked, and so is it.
 				w.heldLen += int64(len(p))
+				if w.heldLen > maxBufferedBody {
+					w.commit(-1)
+				}
 				return len(p), nil
 			}
 			if len(w.heldBody)+len(p) <= maxBufferedBody {
@@ -227,6 +234,12 @@ func (w *Response) commit(length int64) {
 	b = appendDate(b)
 	b = append(b, "\r\n"...)
 	for _, f := range w.header.fields {
+		if status == StatusNotModified && EqualFold(f.name, "Content-Type") {
+			// A handler may describe on a 304 the representation it
+			// validates; the 304 itself carries no such metadata (RFC
+			// 9110 §15.4.5), as it carries no Content-Length.
+			continue
+		}
 		b = append(b, f.name...)
 		b = append(b, ": "...)
 		b = appendFieldValue(b, f.value)
@@ -309,6 +322,8 @@ func (w *Response) Finish() error {
 		length := int64(len(w.heldBody))
 		if w.header.contentLength >= 0 {
 			length = w.header.contentLength
+		} else if w.header.stream {
+			length = -1
 		} else if w.req.Method == "HEAD" {
 			length = w.heldLen
 		}
@@ -319,7 +334,7 @@ func (w *Response) Finish() error {
 			return err
 		}
 	}
-	if w.chunked {
+	if w.chunked && !w.noBody {
 		w.out = append(w.out, "0\r\n\r\n"...)
 	} else if !w.noBody && w.header.contentLength >= 0 && w.sentBody < w.header.contentLength {
 		w.closeAfter = true

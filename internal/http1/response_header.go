@@ -10,6 +10,7 @@ type ResponseHeader struct {
 	fields        []responseField
 	contentLength int64
 	close         bool
+	stream        bool
 }
 
 type responseField struct {
@@ -20,7 +21,7 @@ func (h *ResponseHeader) reset() {
 	clear(h.fields)
 	h.fields = h.fields[:0]
 	h.contentLength = -1
-	h.close = false
+	h.close, h.stream = false, false
 }
 
 // Set replaces every field named name with one holding value. Setting
@@ -75,6 +76,13 @@ func (h *ResponseHeader) Del(name string) {
 
 // SetContentLength declares the body's length, or -1 for unknown.
 func (h *ResponseHeader) SetContentLength(n int64) { h.contentLength = n }
+
+// SetStream declares a body of unknown length that is not to be held back
+// to measure it: without a declared Content-Length the head goes out at the
+// first write, or when the handler returns, with chunked framing (close-
+// delimited on HTTP/1.0). A HEAD gets the same framing with no body, so a
+// handler can announce a stream's head without producing the stream.
+func (h *ResponseHeader) SetStream() { h.stream = true }
 
 // ContentLength is the declared body length, or -1.
 func (h *ResponseHeader) ContentLength() int64 { return h.contentLength }

@@ -109,7 +109,20 @@ func TestResponseFraming(t *testing.T) {
 		{"head_large", "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", func(w *Response, _ *Request) {
 			w.Write([]byte(big))
 			w.Write([]byte(big))
-		}, "HTTP/1.1 200 OK\r\nServer: ferry\r\nDate: D\r\nContent-Length: 262144\r\n\r\n", false},
+		}, "HTTP/1.1 200 OK\r\nServer: ferry\r\nDate: D\r\nTransfer-Encoding: chunked\r\n\r\n", false},
+		{"head_stream_no_write", "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", func(w *Response, _ *Request) {
+			w.Header().SetStream()
+		}, "HTTP/1.1 200 OK\r\nServer: ferry\r\nDate: D\r\nTransfer-Encoding: chunked\r\n\r\n", false},
+		{"stream_small", getReq, func(w *Response, _ *Request) {
+			w.Header().SetStream()
+			w.Write([]byte("hello"))
+		}, "HTTP/1.1 200 OK\r\nServer: ferry\r\nDate: D\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", false},
+		{"not_modified_drops_type", getReq, func(w *Response, _ *Request) {
+			w.Header().Set("ETag", `"x"`)
+			w.Header().Set("Content-Type", "text/plain")
+			w.Header().SetContentLength(10)
+			w.WriteHeader(StatusNotModified)
+		}, "HTTP/1.1 304 Not Modified\r\nServer: ferry\r\nDate: D\r\nETag: \"x\"\r\n\r\n", false},
 		{"head_declared", "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", func(w *Response, _ *Request) {
 			w.Header().SetContentLength(1000)
 			w.Write([]byte("not sent"))
