@@ -131,9 +131,10 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 	}
 	h.SetContentLength(int64(body.Len()))
 	w.WriteHeader(http1.StatusOK)
-	if r.Method != "HEAD" {
-		w.Write(body.Bytes())
-	}
+	// HEAD writes the body too: the connection's writer sends none, while
+	// a compressing writer needs the bytes to give HEAD the same
+	// Content-Encoding and Content-Length as GET.
+	w.Write(body.Bytes())
 }
 
 // sortEntries orders a listing by name, size or time, folders first as

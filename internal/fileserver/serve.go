@@ -66,6 +66,12 @@ func serveFile(w http1.ResponseWriter, r *http1.Request, f fileContent, fi fs.Fi
 	h.Set("Accept-Ranges", "bytes")
 	switch checkPreconditions(r, st) {
 	case http1.StatusNotModified:
+		// Type and length tell a compressing writer which representation
+		// the 304 validates, so it can name that one's ETag and Vary (RFC
+		// 9110 §15.4.5); it removes the type, and http1 sends no length
+		// on a 304.
+		h.Set("Content-Type", meta.contentType)
+		h.SetContentLength(fi.Size())
 		w.WriteHeader(http1.StatusNotModified)
 		return
 	case http1.StatusPreconditionFailed:
