@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,50 @@ func TestCompressedTagSelectsCompressedForm(t *testing.T) {
 			t.Errorf("%q: status %d, ETag %q; want 304, %s", coding, resp.Status, resp.Get("ETag"), tag)
 		}
 		wantHeader(t, resp, "Vary", "Accept-Encoding")
+	}
+}
+
+// TestFileServerNotModified checks, over ferry's real file server, that a
+// 304 carries the ETag, Vary and Accept-Ranges of the 200 it stands for
+// (RFC 9110 §15.4.5), whichever precondition produced it.
+func TestFileServerNotModified(t *testing.T) {
+	dir := t.TempDir()
+	mtime := time.Unix(1_700_000_000, 0)
+	writeFile(t, filepath.Join(dir, "mid.txt"), text(8000, 22), mtime)
+	writeFile(t, filepath.Join(dir, "big.txt"), text(maxCachedFile+1, 23), mtime)
+	writeFile(t, filepath.Join(dir, "b.png"), append([]byte("\x89PNG\r\n\x1a\n"), noise(3000)...), mtime)
+	writeFile(t, filepath.Join(dir, "empty.txt"), nil, mtime)
+	addr, _ := startFerry(t, dir)
+	for _, path := range []string{"/files/mid.txt", "/files/big.txt", "/files/b.png", "/files/empty.txt"} {
+		for _, coding := range []string{ae("gzip"), ae("identity"), ""} {
+			ok, _ := responseHead(t, addr, "HEAD", path, coding)
+			etag := ""
+			for line := range strings.SplitSeq(ok, "\r\n") {
+				if v, found := strings.CutPrefix(line, "ETag: "); found {
+					etag = v
+				}
+			}
+			for _, cond := range []string{
+				"If-None-Match: *\r\n",
+				"If-Modified-Since: Tue, 01 Dec 2099 00:00:00 GMT\r\n",
+				"If-None-Match: " + etag + "\r\n",
+			} {
+				for _, method := range []string{"GET", "HEAD"} {
+					got, rest := responseHead(t, addr, method, path, coding+cond)
+					want := "HTTP/1.1 304 Not Modified\r\nServer: ferry\r\n"
+					for line := range strings.SplitSeq(ok, "\r\n") {
+						for _, name := range []string{"Last-Modified: ", "ETag: ", "Accept-Ranges: ", "Vary: "} {
+							if strings.HasPrefix(line, name) {
+								want += line + "\r\n"
+							}
+						}
+					}
+					want += "Connection: close"
+					if got != want || rest != "" {
+						t.Errorf("%s %s %q %q:\ngot\n%s\nwant\n%s", method, path, coding, cond, got, want)
+					}
+				}
+			}
+		}
 	}
 }

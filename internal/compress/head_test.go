@@ -65,6 +65,7 @@ func TestHeadHeadersEqualGet(t *testing.T) {
 	mtime := time.Unix(1_700_000_000, 0)
 	writeFile(t, filepath.Join(dir, "a.txt"), text(20000, 20), mtime)
 	writeFile(t, filepath.Join(dir, "b.css"), noise(300<<10), mtime)
+	writeFile(t, filepath.Join(dir, "big.txt"), text(maxCachedFile+1, 24), mtime)
 	writeFile(t, filepath.Join(dir, "c.png"), append([]byte("\x89PNG\r\n\x1a\n"), noise(3000)...), mtime)
 	writeFile(t, filepath.Join(dir, "empty.txt"), nil, mtime)
 	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
@@ -73,10 +74,10 @@ func TestHeadHeadersEqualGet(t *testing.T) {
 	addr, _ := startFerry(t, dir)
 	paths := []string{
 		"/", "/echo/abc", "/echo/", "/user-agent", "/nope", "/echo/%zz",
-		"/files/a.txt", "/files/b.css", "/files/c.png", "/files/empty.txt",
-		"/files/missing.txt", "/files/sub",
+		"/files/a.txt", "/files/b.css", "/files/big.txt", "/files/c.png", "/files/empty.txt",
+		"/files/missing.txt", "/files/sub", "/files/", "/files/sub/",
 	}
-	codings := []string{"", ae("gzip"), ae("identity"), ae("gzip;q=0"), ae("*"), ae("br")}
+	codings := []string{"", ae("gzip"), ae("identity"), ae("gzip;q=0"), ae("*"), ae("br"), ae("gzip") + "Accept: application/json\r\n"}
 	for _, path := range paths {
 		for i, fields := range codings {
 			head, rest := responseHead(t, addr, "HEAD", path, fields)

@@ -24,7 +24,10 @@ import (
 //     then sent with its Content-Length and stored for the next request;
 //   - streaming: anything else compressible is compressed fast, through a
 //     buffer, to the underlying writer, which sends Content-Length when the
-//     whole compressed body fits its 64 KiB, else chunked framing.
+//     whole compressed body fits its 64 KiB, else chunked framing; a file
+//     too large to cache is chunked from the start;
+//   - skipped: a HEAD for such a file gets the GET's head, chunked, and the
+//     handler's bytes are counted and dropped without reading its file.
 type writer struct {
 	w      http1.ResponseWriter
 	req    *http1.Request
@@ -55,6 +58,8 @@ const (
 	undecided state = iota
 	identity
 	cached
+	// skipped is a HEAD whose head was decided without the body.
+	skipped
 	filling
 	streaming
 )
@@ -143,7 +148,7 @@ func (cw *writer) Write(p []byte) (int, error) {
 	switch cw.state {
 	case identity:
 		return cw.w.Write(p)
-	case cached:
+	case cached, skipped:
 		cw.written += int64(len(p))
 		return len(p), nil
 	}
@@ -157,8 +162,9 @@ func (cw *writer) Write(p []byte) (int, error) {
 // ReadFrom copies src to the body, stopping at the declared length as
 // http1.Response does, so a handler may pass a whole *os.File. Uncompressed,
 // it is the underlying writer's ReadFrom, so a file still goes out by
-// sendfile. When the cached form was sent, src is not read at all: the
-// handler is told the length it declared was copied.
+// sendfile. When the cached form was sent, or a HEAD's head was decided
+// without the body, src is not read at all: the handler is told the length
+// it declared was copied.
 func (cw *writer) ReadFrom(src io.Reader) (int64, error) {
 	if cw.state == undecided {
 		if err := cw.decide(false); err != nil {
@@ -171,7 +177,7 @@ func (cw *writer) ReadFrom(src io.Reader) (int64, error) {
 			return rf.ReadFrom(src)
 		}
 		return copyThrough(cw.w, src, -1)
-	case cached:
+	case cached, skipped:
 		n := max(cw.declared-cw.written, 0)
 		cw.written += n
 		return n, nil
@@ -253,13 +259,25 @@ func (cw *writer) decide(finishing bool) error {
 		cw.level, cw.gz = cacheLevel, getGzip(cacheLevel, &cw.fill)
 		return nil
 	}
+	if etag != "" {
+		etag = markETag(etag, cw.coding)
+	}
+	if cw.declared > maxCachedFile {
+		// Too large to cache, so its compressed length is learnt only by
+		// compressing all of it: the body goes out chunked from its first
+		// byte, and a HEAD announces just that, reading and compressing
+		// nothing.
+		h.SetStream()
+		if cw.req.Method == "HEAD" {
+			cw.state = skipped
+			cw.setCoded(h, etag)
+			return nil
+		}
+	}
 	if finishing {
 		return nil
 	}
 	cw.state = streaming
-	if etag != "" {
-		etag = markETag(etag, cw.coding)
-	}
 	cw.setCoded(h, etag)
 	cw.bw = bufioPool.Get().(*bufio.Writer)
 	cw.bw.Reset(cw.w)

@@ -430,15 +430,24 @@ func TestLargeFileStreamed(t *testing.T) {
 	writeFile(t, path, body, time.Unix(1_700_000_000, 0))
 	fh := &fileHandler{path: path, ctype: "text/plain"}
 	addr := start(t, fh)
+	// A HEAD gets the GET's chunked head without the file being read, let
+	// alone compressed.
+	head, rest := responseHead(t, addr, "HEAD", "/big.txt", ae("gzip"))
+	if rest != "" || fh.read.Load() != 0 {
+		t.Errorf("HEAD: %d bytes after the head, %d bytes of the file read", len(rest), fh.read.Load())
+	}
 	for range 2 {
 		resp := get(t, addr, "GET", "/big.txt", ae("gzip"))
 		wantGzip(t, resp, body)
-		if !strings.HasSuffix(resp.Get("ETag"), `-gzip"`) {
-			t.Errorf("ETag %q", resp.Get("ETag"))
+		if !strings.HasSuffix(resp.Get("ETag"), `-gzip"`) || !resp.Chunked {
+			t.Errorf("ETag %q, chunked %v", resp.Get("ETag"), resp.Chunked)
 		}
 	}
-	if fh.read.Load() != int64(2*len(body)) {
-		t.Errorf("read %d bytes, want %d: files over the cache limit are not cached", fh.read.Load(), 2*len(body))
+	if get, _ := responseHead(t, addr, "GET", "/big.txt", ae("gzip")); get != head {
+		t.Errorf("GET:\n%s\nHEAD:\n%s", get, head)
+	}
+	if fh.read.Load() != int64(3*len(body)) {
+		t.Errorf("read %d bytes, want %d: files over the cache limit are not cached", fh.read.Load(), 3*len(body))
 	}
 }
 
@@ -480,10 +489,11 @@ func TestBodyLongerThanDeclared(t *testing.T) {
 	}
 }
 
-// TestHeadWithoutBody covers a handler that, like ferry's file server,
-// declares the length on HEAD but copies no body: until the compressed form
-// is cached there is nothing to measure it by, so HEAD gets the identity
-// headers; once a GET has cached it, HEAD gets the compressed ones.
+// TestHeadWithoutBody covers a handler that declares the length on HEAD
+// but copies no body (ferry's own handlers copy it, so that HEAD's head is
+// GET's): until the compressed form is cached there is nothing to measure
+// it by, so HEAD gets the identity headers; once a GET has cached it, HEAD
+// gets the compressed ones.
 func TestHeadWithoutBody(t *testing.T) {
 	body := text(20000, 16)
 	addr := start(t, http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
