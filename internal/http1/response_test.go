@@ -503,9 +503,10 @@ func TestResponseStatusLines(t *testing.T) {
 	}
 }
 
-// TestResponseWriteTimeout: a client that stops reading makes a write fail
-// once the write timeout passes, and the failure sticks and closes.
-func TestResponseWriteTimeout(t *testing.T) {
+// stalledResponse is a GET's response, under a 200 ms write timeout, to a
+// client that never reads.
+func stalledResponse(t *testing.T) *Response {
+	t.Helper()
 	_, s := tcpPair(t)
 	w := NewResponse(s, 200*time.Millisecond)
 	var req Request
@@ -513,6 +514,13 @@ func TestResponseWriteTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Reset(&req)
+	return w
+}
+
+// TestResponseWriteTimeout: a client that stops reading makes a write fail
+// once the write timeout passes, and the failure sticks and closes.
+func TestResponseWriteTimeout(t *testing.T) {
+	w := stalledResponse(t)
 	w.Header().SetContentLength(1 << 40)
 	chunk := make([]byte, 1<<20)
 	var err error
@@ -543,13 +551,7 @@ func TestResponseReadFromWriteTimeout(t *testing.T) {
 	if err := f.Truncate(size); err != nil {
 		t.Fatal(err)
 	}
-	_, s := tcpPair(t)
-	w := NewResponse(s, 200*time.Millisecond)
-	var req Request
-	if _, err := ParseHead([]byte(getReq), &req, &DefaultLimits); err != nil {
-		t.Fatal(err)
-	}
-	w.Reset(&req)
+	w := stalledResponse(t)
 	w.Header().SetContentLength(size)
 	n, err := w.ReadFrom(f)
 	if !errors.Is(err, os.ErrDeadlineExceeded) || n >= size {
