@@ -31,7 +31,8 @@ type Server struct {
 	// commitMu is held by a write from its last precondition check to its
 	// rename, and by a delete from its check to its removal, so that a
 	// precondition still holds when the change it guards is made.
-	commitMu sync.Mutex
+	commitMu    sync.Mutex
+	folderSyncs folderSyncs
 }
 
 // Prefix is the path under which the file server is mounted.
@@ -39,7 +40,7 @@ const Prefix = "/files/"
 
 // New returns a Server for the folder root.
 func New(root *os.Root, opts Options) *Server {
-	return &Server{root: root, opts: opts, cache: newSmallFileCache(root)}
+	return &Server{root: root, opts: opts, cache: newSmallFileCache(root), folderSyncs: folderSyncs{fsync: fsyncFolder}}
 }
 
 // Methods are the methods the file server takes, for the router's Allow.

@@ -177,7 +177,7 @@ func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (info fs.F
 	if info, replaced, status = s.commit(r, tmp, rel, info); status != 0 {
 		return nil, false, status
 	}
-	s.syncFolder(dir)
+	s.folderSyncs.sync(s.root, dir)
 	return info, replaced, 0
 }
 
@@ -296,16 +296,4 @@ func bodyStatus(err error) int {
 		return http1.StatusRequestTimeout
 	}
 	return http1.StatusBadRequest
-}
-
-// syncFolder makes a rename in dir durable. It is best effort: the new file
-// is already in place and whole, and a folder that cannot be synced (some
-// filesystems refuse) is no reason to report the upload as failed.
-func (s *Server) syncFolder(dir string) {
-	d, err := s.root.Open(dir)
-	if err != nil {
-		return
-	}
-	d.Sync()
-	d.Close()
 }
