@@ -289,10 +289,12 @@ func (rd *Reader) HeadBuffered() bool {
 }
 
 // SkipEmptyLines consumes CRLFs (and bare LFs) buffered before the next
-// request: some clients send a CRLF after a body, and RFC 9112 §2.2 has a
-// server ignore it. Without this, those bytes would look like the start of
-// a request, which then waits under the header timeout, not the idle one.
-func (rd *Reader) SkipEmptyLines() {
+// request, and reports whether there were any: some clients send a CRLF
+// after a body, and RFC 9112 §2.2 has a server ignore it. Without this,
+// those bytes would look like the start of a request, which then waits
+// under the header timeout, not the idle one.
+func (rd *Reader) SkipEmptyLines() bool {
+	start := rd.r
 	for rd.r < rd.w {
 		switch {
 		case rd.buf[rd.r] == '\n':
@@ -300,7 +302,8 @@ func (rd *Reader) SkipEmptyLines() {
 		case rd.buf[rd.r] == '\r' && rd.r+1 < rd.w && rd.buf[rd.r+1] == '\n':
 			rd.r += 2
 		default:
-			return
+			return rd.r > start
 		}
 	}
+	return rd.r > start
 }

@@ -29,6 +29,9 @@ type conn struct {
 	parkedAt time.Time
 	// logLine is the scratch buffer the access-log line is built in.
 	logLine []byte
+	// strayLines is set once empty lines have arrived since the last
+	// request (see serveRequests).
+	strayLines bool
 }
 
 const (
@@ -88,8 +91,14 @@ func (c *conn) finish() {
 func (c *conn) serveRequests() (parked bool) {
 	cfg := &c.srv.cfg
 	for {
-		c.rd.SkipEmptyLines()
-		if c.rd.Buffered() == 0 {
+		// One arrival of empty lines between requests is ignored and the
+		// wait goes on under the idle timeout; more count as the start of
+		// a request that must come whole within the header timeout, or a
+		// client sending a CRLF now and then would hold the connection
+		// forever.
+		skipped := c.rd.SkipEmptyLines()
+		if c.rd.Buffered() == 0 && !(skipped && c.strayLines) {
+			c.strayLines = c.strayLines || skipped
 			if c.resp.Flush() != nil || !c.setIdle() {
 				return false
 			}
@@ -119,6 +128,7 @@ func (c *conn) serveRequests() (parked bool) {
 			c.refuse(err)
 			return false
 		}
+		c.strayLines = false
 		if cfg.BodyTimeout > 0 {
 			c.rd.SetTimeout(cfg.BodyTimeout)
 		} else {

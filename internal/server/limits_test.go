@@ -378,3 +378,44 @@ func TestOversizedUnfinishedHead(t *testing.T) {
 		})
 	}
 }
+
+// TestEmptyLinesDoNotHoldConnection: a client that sends only empty lines,
+// now and then, is answered 408 and closed by the header timeout (300 ms
+// here; the idle timeout is longer than the client waits), while one CRLF
+// after a body, followed by a pause longer than the header timeout, is
+// ignored as RFC 9112 §2.2 asks.
+func TestEmptyLinesDoNotHoldConnection(t *testing.T) {
+	cfg := server.DefaultConfig(newTestHandler())
+	cfg.HeaderTimeout = 300 * time.Millisecond
+	cfg.IdleTimeout = time.Minute
+	addr := servertest.StartConfig(t, cfg)
+
+	trickler := dial(t, addr)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			if _, err := io.WriteString(trickler.c, "\r\n"); err != nil {
+				return
+			}
+		}
+	}()
+	resp := trickler.read("GET")
+	if resp.Status != 408 {
+		t.Fatalf("status %d, want 408", resp.Status)
+	}
+	checkFraming(t, resp, true)
+
+	cl := dial(t, addr)
+	if resp := cl.do("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nhi"); resp.Status != 200 {
+		t.Fatalf("POST: %d", resp.Status)
+	}
+	cl.send("\r\n")
+	time.Sleep(600 * time.Millisecond)
+	cl.expectUsable()
+}
