@@ -59,6 +59,17 @@ func (p listingPage) NextOrder(column string) string {
 // or, when Accept asks for it, as JSON. The body is rendered in full
 // first, so it goes out with Content-Length.
 func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.File, name Name) {
+	// A listing has neither ETag nor Last-Modified, but it exists: If-Match
+	// fails unless it is "*", If-None-Match: * gets 304, and the date
+	// conditions do not apply (RFC 9110 §13.1).
+	switch checkPreconditions(r, preconditionState{exists: true}) {
+	case http1.StatusNotModified:
+		w.WriteHeader(http1.StatusNotModified)
+		return
+	case http1.StatusPreconditionFailed:
+		http1.Error(w, http1.StatusPreconditionFailed)
+		return
+	}
 	des, err := dir.ReadDir(-1)
 	if err != nil {
 		http1.Error(w, errorStatus(err))

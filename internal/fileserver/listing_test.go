@@ -205,6 +205,34 @@ func TestListingNegotiation(t *testing.T) {
 	}
 }
 
+// TestListingConditionals: a listing has no validator but exists, so
+// If-Match fails unless it is "*", If-None-Match: * gets 304, a tag in
+// If-None-Match never matches, and date conditions are ignored.
+func TestListingConditionals(t *testing.T) {
+	addr := startListing(t, Options{})
+	for _, tc := range []struct {
+		field  string
+		status int
+	}{
+		{`If-Match: "nope"`, 412},
+		{`If-Match: *`, 200},
+		{`If-None-Match: *`, 304},
+		{`If-None-Match: "nope"`, 200},
+		{`If-Unmodified-Since: Thu, 01 Jan 1970 00:00:00 GMT`, 200},
+		{`If-Modified-Since: Tue, 01 Dec 2099 00:00:00 GMT`, 200},
+	} {
+		for _, method := range []string{"GET", "HEAD"} {
+			resp := fetch(t, addr, method, "/files/", tc.field)
+			if resp.Status != tc.status {
+				t.Errorf("%s with %s: %d, want %d", method, tc.field, resp.Status, tc.status)
+			}
+			if tc.status == 304 && len(resp.Body) != 0 {
+				t.Errorf("%s with %s: a 304 with a body", method, tc.field)
+			}
+		}
+	}
+}
+
 func TestHumanSize(t *testing.T) {
 	tests := map[int64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 5 << 20: "5.0 MiB", 3 << 40: "3.0 TiB"}
 	for n, want := range tests {
