@@ -31,7 +31,10 @@ type Server struct {
 	// commitMu is held by a write from its last precondition check to its
 	// rename, and by a delete from its check to its removal, so that a
 	// precondition still holds when the change it guards is made.
-	commitMu    sync.Mutex
+	commitMu sync.Mutex
+	// foldersMu orders uploads making folders against failed uploads
+	// taking theirs away (see store).
+	foldersMu   sync.Mutex
 	folderSyncs folderSyncs
 }
 

@@ -128,19 +128,18 @@ func (s *Server) writeTarget(rel string) (fs.FileInfo, int) {
 // answer with when it failed.
 func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (info fs.FileInfo, replaced bool, status int) {
 	dir := parentOf(rel)
-	made, err := s.makeParents(dir)
-	if err != nil {
-		return nil, false, s.fsStatus(err)
-	}
 	tmp := joinRel(dir, uploadTempPrefix+rand.Text())
-	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, uploadFilePerm)
-	if errors.Is(err, fs.ErrNotExist) && dir != "." {
-		// A failed upload beside this one took away the folder it had
-		// made and this one found; make it again, once.
-		if made, err = s.makeParents(dir); err == nil {
-			f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, uploadFilePerm)
-		}
+	// The folders are made and the temporary file put in them under
+	// foldersMu, which a failed upload's cleanup takes too: an upload
+	// cannot take away a folder another has just found or made before
+	// that one has a file in it.
+	s.foldersMu.Lock()
+	made, err := s.makeParents(dir)
+	var f *os.File
+	if err == nil {
+		f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, uploadFilePerm)
 	}
+	s.foldersMu.Unlock()
 	if err != nil {
 		s.removeFolders(made)
 		return nil, false, s.fsStatus(err)
@@ -249,6 +248,8 @@ func (s *Server) makeParents(dir string) ([]string, error) {
 // stopping at the first one that is no longer empty because another
 // request put something in it.
 func (s *Server) removeFolders(made []string) {
+	s.foldersMu.Lock()
+	defer s.foldersMu.Unlock()
 	for _, d := range made {
 		if s.root.Remove(d) != nil {
 			return

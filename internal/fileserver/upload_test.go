@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -525,4 +526,34 @@ func TestUploadContentRangeNoContinue(t *testing.T) {
 	wantStatus(t, "PUT with Content-Range", readResponse(t, br, "PUT"), 400)
 	wantFile(t, dir, "f", "abcdefghij")
 	wantNoTemp(t, dir)
+}
+
+// TestUploadBesideFailedUpload: an upload into new folders succeeds while
+// another upload into the same folders fails at the same moment and takes
+// the folders it made away again.
+func TestUploadBesideFailedUpload(t *testing.T) {
+	s, dir := newServerFor(t, Options{}, nil)
+	addr := servertest.Start(t, s)
+	for i := range 100 {
+		target := fmt.Sprintf("/files/race/d%d/sub/", i)
+		aborted := make(chan struct{})
+		go func() {
+			defer close(aborted)
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				return
+			}
+			io.WriteString(c, "PUT "+target+"a HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}()
+		resp := servertest.Do(t, addr, "PUT "+target+"b HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 3\r\n\r\nxyz")
+		<-aborted
+		if resp.Status != 201 {
+			t.Fatalf("upload %d beside a failed one: %d %q", i, resp.Status, resp.Body)
+		}
+		if got, err := os.ReadFile(filepath.Join(dir, "race", fmt.Sprint("d", i), "sub", "b")); err != nil || string(got) != "xyz" {
+			t.Fatalf("upload %d: %q %v", i, got, err)
+		}
+	}
 }
