@@ -161,3 +161,33 @@ func TestFileServerNotModified(t *testing.T) {
 		}
 	}
 }
+
+// TestFileServerRewriteKeepingTime: a file rewritten with the same size
+// and its modification time set back (touch -r, cp -p) is a new
+// representation to the compressed-file cache too, as it is to the file
+// server: its ETag carries the change time, which nothing sets back.
+func TestFileServerRewriteKeepingTime(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "same.txt")
+	mtime := time.Unix(1_700_000_000, 0)
+	writeFile(t, path, bytes.Repeat([]byte("A"), 5000), mtime)
+	addr, _ := startFerry(t, dir)
+	first := get(t, addr, "GET", "/files/same.txt", ae("gzip"))
+	if first.Get("Content-Encoding") != "gzip" || !bytes.Equal(gunzip(t, first.Body), bytes.Repeat([]byte("A"), 5000)) {
+		t.Fatalf("first GET: %d %q", first.Status, first.Get("Content-Encoding"))
+	}
+	writeFile(t, path, bytes.Repeat([]byte("D"), 5000), mtime)
+	for _, fields := range []string{ae("gzip"), ""} {
+		resp := get(t, addr, "GET", "/files/same.txt", fields)
+		body := resp.Body
+		if resp.Get("Content-Encoding") == "gzip" {
+			body = gunzip(t, body)
+		}
+		if !bytes.Equal(body, bytes.Repeat([]byte("D"), 5000)) {
+			t.Errorf("after the rewrite, %q: got %.10q..., want the new content", fields, body)
+		}
+		if resp.Get("ETag") == first.Get("ETag") {
+			t.Errorf("after the rewrite, %q: the ETag %s did not change", fields, resp.Get("ETag"))
+		}
+	}
+}

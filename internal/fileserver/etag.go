@@ -8,15 +8,23 @@ import (
 
 // etagOf is a file's strong entity tag (RFC 9110 §8.8.3), built like
 // Caddy's and nginx's from the modification time (in nanoseconds, so two
-// writes within one second still differ) and the size, both in hex. Writes
-// replace a file by renaming a new one over it, so any change of content
-// changes the modification time, which is what lets the tag be strong.
+// writes within one second still differ) and the size, and where the
+// system gives it, the inode's change time, all in hex. The change time is
+// what makes the tag strong: a program can set the modification time back
+// after a write of the same size (touch -r, cp -p, tar), but any write,
+// rename or chmod moves the change time to now, and nothing sets it back.
+// Every cache keyed by the tag (a client's, the compressed-file cache)
+// then sees the change.
 func etagOf(fi fs.FileInfo) string {
-	b := make([]byte, 0, 36)
+	b := make([]byte, 0, 54)
 	b = append(b, '"')
 	b = strconv.AppendInt(b, fi.ModTime().UnixNano(), 16)
 	b = append(b, '-')
 	b = strconv.AppendInt(b, fi.Size(), 16)
+	if id, ok := identityOf(fi); ok {
+		b = append(b, '-')
+		b = strconv.AppendInt(b, id.changeTime().UnixNano(), 16)
+	}
 	b = append(b, '"')
 	return string(b)
 }

@@ -99,13 +99,17 @@ func TestServeFileHeaders(t *testing.T) {
 			"Content-Type":   "text/plain; charset=utf-8",
 			"Content-Length": "13",
 			"Last-Modified":  "Mon, 06 May 2024 07:08:09 GMT",
-			"ETag":           fmt.Sprintf(`"%x-d"`, mtime.UnixNano()),
+			"ETag":           etagOnDisk(t, dir, "hello.txt"),
 			"Accept-Ranges":  "bytes",
 		}
 		for k, v := range want {
 			if got := resp.Get(k); got != v {
 				t.Errorf("%s: %s = %q, want %q", method, k, got, v)
 			}
+		}
+		// Modification time and size, then the change time.
+		if prefix := fmt.Sprintf(`"%x-d-`, mtime.UnixNano()); !strings.HasPrefix(resp.Get("ETag"), prefix) {
+			t.Errorf("%s: ETag %q does not start with %q", method, resp.Get("ETag"), prefix)
 		}
 		wantBody := "hello, world\n"
 		if method == "HEAD" {

@@ -217,6 +217,11 @@ func (s *Server) commit(r *http1.Request, tmp, rel string, info fs.FileInfo) (fs
 	if err := s.root.Rename(tmp, rel); err != nil {
 		return nil, false, s.fsStatus(err)
 	}
+	// The rename moved the file's change time, which its ETag carries: the
+	// answer names the tag a GET will find.
+	if renamed, err := s.root.Lstat(rel); err == nil {
+		info = renamed
+	}
 	return info, cur != nil, 0
 }
 
