@@ -12,7 +12,7 @@ import (
 // uncorked: a cork left set would hold the next response's last partial
 // segment for up to 200 ms.
 func TestReadFromUncorks(t *testing.T) {
-	for _, size := range []int{corkBodyBytes - 1, corkBodyBytes, 3 * minSendfileSlice} {
+	for _, size := range []int{corkBodyBytes - 1, corkBodyBytes, 3 * sendfileSlice} {
 		path := filepath.Join(t.TempDir(), "blob")
 		if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
 			t.Fatal(err)

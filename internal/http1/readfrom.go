@@ -9,7 +9,6 @@ import (
 	"io"
 	"slices"
 	"sync"
-	"time"
 )
 
 // ReadFrom copies src to the body. When the length is declared and nothing
@@ -46,12 +45,9 @@ func (w *Response) ReadFrom(src io.Reader) (int64, error) {
 		defer cork(w.conn, false)
 	}
 	var total int64
-	slice := int64(minSendfileSlice)
 	for left > 0 {
 		w.armWriteDeadline()
-		start := time.Now()
-		n, err := io.CopyN(w.conn, src, min(left, slice))
-		slice = nextSendfileSlice(n, time.Since(start), w.writeTimeout)
+		n, err := io.CopyN(w.conn, src, min(left, sendfileSlice))
 		total += n
 		left -= n
 		w.sentBody += n
@@ -100,25 +96,13 @@ func (w *Response) readInline(src io.Reader, n int) (int64, error) {
 // setsockopt calls cost more than they save.
 const corkBodyBytes = 256 << 10
 
-// A sendfile run goes until a slice of the body is sent, and the write
-// deadline is re-armed between slices: a client must take a slice per write
-// timeout. The first slice is small enough for a client reading 20 KB/s
-// under the default 30 s; each next one is sized from the rate the last
-// went at, to a quarter of what that rate moves in a write timeout, up to
-// maxSendfileSlice (nginx's default sendfile_max_chunk). Fast clients get
-// few, long runs; slow ones are not cut off.
-const (
-	minSendfileSlice = 512 << 10
-	maxSendfileSlice = 2 << 20
-)
-
-func nextSendfileSlice(sent int64, took, writeTimeout time.Duration) int64 {
-	if writeTimeout <= 0 || took <= 0 {
-		return maxSendfileSlice
-	}
-	fits := float64(sent) / took.Seconds() * writeTimeout.Seconds() / 4
-	return int64(min(max(fits, minSendfileSlice), maxSendfileSlice))
-}
+// sendfileSlice is how much one sendfile run may send before the write
+// deadline is re-armed: a client must take this much per write timeout
+// (17 KB/s under the default 30 s). Sizing runs from the rate the last one
+// went at does not work: the first runs only fill the socket buffers (a
+// few MiB on loopback), so the rate they show says nothing of the client,
+// and a larger run then cut off slow readers.
+const sendfileSlice = 512 << 10
 
 var copyBufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 

@@ -561,25 +561,3 @@ func TestResponseReadFromWriteTimeout(t *testing.T) {
 		t.Fatal("the connection is not marked to close")
 	}
 }
-
-// TestNextSendfileSlice: runs grow with a fast client, stay at the
-// minimum for a slow one.
-func TestNextSendfileSlice(t *testing.T) {
-	for _, tc := range []struct {
-		name         string
-		sent         int64
-		took, expire time.Duration
-		want         int64
-	}{
-		{"fast client", 512 << 10, time.Millisecond, 30 * time.Second, maxSendfileSlice},
-		{"20 KB/s", 512 << 10, 25 * time.Second, 30 * time.Second, minSendfileSlice},
-		// 1 MiB in 10 s moves 3 MiB in 30 s: a quarter of that.
-		{"100 KiB/s", 1 << 20, 10 * time.Second, 30 * time.Second, 3 << 20 / 4},
-		{"no write timeout", 512 << 10, time.Second, 0, maxSendfileSlice},
-		{"nothing measured", 0, 0, 30 * time.Second, maxSendfileSlice},
-	} {
-		if got := nextSendfileSlice(tc.sent, tc.took, tc.expire); got != tc.want {
-			t.Errorf("%s: slice %d, want %d", tc.name, got, tc.want)
-		}
-	}
-}
