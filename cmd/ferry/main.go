@@ -160,6 +160,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// that line may signal at once, and must not kill the process.
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	// The access log goes to stdout, often a pipe: a reader that goes away
+	// must end the log, not the server (Go's default for a broken pipe on
+	// stdout is to die of SIGPIPE).
+	signal.Ignore(syscall.SIGPIPE)
 	fmt.Fprintf(stderr, "ferry: serving %s on http://%s/\n", dir, ln.Addr())
 
 	served := make(chan error, 1)

@@ -577,3 +577,50 @@ func TestFileFlags(t *testing.T) {
 		t.Errorf("folder holds %q", names)
 	}
 }
+
+// TestAccessLogReaderGone: when the reader of the access log (stdout, a
+// pipe) goes away, ferry keeps serving, and still exits 0 on SIGTERM;
+// Go's default would have it die of SIGPIPE at its next log line.
+func TestAccessLogReaderGone(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	stderr := &syncBuffer{}
+	cmd := exec.Command(binary, "--port", "0", "--directory", t.TempDir())
+	cmd.Stdout, cmd.Stderr = w, stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	deadline := time.Now().Add(waitTimeout)
+	var m []string
+	for m == nil && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		m = startLine.FindStringSubmatch(stderr.String())
+	}
+	if m == nil {
+		t.Fatalf("no start line; stderr: %q", stderr)
+	}
+	for i := range 20 {
+		resp := servertest.Do(t, m[2], "GET /echo/still HTTP/1.1\r\nHost: x\r\n\r\n")
+		if resp.Status != 200 {
+			t.Fatalf("request %d after the log's reader left: %d", i, resp.Status)
+		}
+		// Let the log's writer try, and fail, between requests.
+		time.Sleep(5 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit: %v; stderr: %q", err, stderr)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("ferry did not exit after SIGTERM")
+	}
+}

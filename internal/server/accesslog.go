@@ -1,48 +1,110 @@
 package server
 
 import (
-	"bufio"
+	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 )
 
-// accessLog writes one line per request. Lines are buffered and flushed
-// every flushInterval, so logging costs a copy under a lock rather than a
-// write(2) per request.
+// accessLog writes one line per request. Requests only append their line
+// to a buffer, under a lock held for a copy; a goroutine of its own writes
+// what has gathered, in one write(2) for all the lines of a busy moment.
+// The output is best effort: when it stops taking lines (a full pipe
+// nobody reads, a terminal on hold), lines past maxPending are dropped and
+// counted rather than blocking requests, and a line then says how many; a
+// reader that went away (EPIPE) ends the log.
 type accessLog struct {
-	mu    sync.Mutex
-	w     *bufio.Writer
-	timer *time.Timer
+	out  io.Writer
+	wake chan struct{}
+	quit chan struct{}
+	done chan struct{}
+	stop sync.Once
+
+	mu      sync.Mutex
+	pending []byte
+	spare   []byte
+	dropped int
 }
 
-const accessLogFlushInterval = 100 * time.Millisecond
+// accessLogMaxPending bounds the lines held while the output is blocked.
+const accessLogMaxPending = 1 << 20
+
+// accessLogStopWait bounds how long stopping waits for the last lines to
+// go out: a blocked output must not hold up the exit.
+const accessLogStopWait = time.Second
 
 func newAccessLog(w io.Writer) *accessLog {
 	if w == nil {
 		return nil
 	}
-	return &accessLog{w: bufio.NewWriterSize(w, 32<<10)}
+	l := &accessLog{out: w, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	go l.run()
+	return l
 }
 
 func (l *accessLog) write(line []byte) {
 	l.mu.Lock()
-	l.w.Write(line)
-	if l.timer == nil {
-		l.timer = time.AfterFunc(accessLogFlushInterval, l.flush)
+	if len(l.pending)+len(line) > accessLogMaxPending {
+		l.dropped++
+	} else {
+		l.pending = append(l.pending, line...)
 	}
 	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
 }
 
-func (l *accessLog) flush() {
+func (l *accessLog) run() {
+	defer close(l.done)
+	for {
+		select {
+		case <-l.wake:
+			if !l.writeOut() {
+				return
+			}
+		case <-l.quit:
+			l.writeOut()
+			return
+		}
+	}
+}
+
+// writeOut writes the lines gathered so far; false means the output is
+// gone for good.
+func (l *accessLog) writeOut() bool {
+	l.mu.Lock()
+	batch, dropped := l.pending, l.dropped
+	l.pending, l.spare, l.dropped = l.spare[:0], nil, 0
+	l.mu.Unlock()
+	if dropped > 0 {
+		batch = fmt.Appendf(batch, "ferry: %d access-log lines dropped: the output was not taking them\n", dropped)
+	}
+	var err error
+	if len(batch) > 0 {
+		_, err = l.out.Write(batch)
+	}
+	l.mu.Lock()
+	l.spare = batch[:0]
+	l.mu.Unlock()
+	return !errors.Is(err, syscall.EPIPE)
+}
+
+// close writes what is left, waiting at most accessLogStopWait.
+func (l *accessLog) close() {
 	if l == nil {
 		return
 	}
-	l.mu.Lock()
-	l.w.Flush()
-	l.timer = nil
-	l.mu.Unlock()
+	l.stop.Do(func() { close(l.quit) })
+	select {
+	case <-l.done:
+	case <-time.After(accessLogStopWait):
+	}
 }
 
 // logRequest logs the request just answered.

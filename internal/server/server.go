@@ -141,7 +141,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
-		s.log.flush()
+		s.log.close()
 		return nil
 	case <-ctx.Done():
 	}
@@ -154,7 +154,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-done:
 	case <-time.After(forcedCloseWait):
 	}
-	s.log.flush()
+	s.log.close()
 	return ctx.Err()
 }
 
