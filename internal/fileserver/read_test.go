@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"ferry/internal/compress"
+	"ferry/internal/http1"
 	"ferry/internal/servertest"
 )
 
@@ -388,6 +390,56 @@ func TestErrorStatusMapping(t *testing.T) {
 	for _, tt := range tests {
 		if got := errorStatus(tt.err); got != tt.status {
 			t.Errorf("errorStatus(%v) = %d, want %d", tt.err, got, tt.status)
+		}
+	}
+}
+
+// TestShortBodyCutsConnection: when the file yields fewer bytes than its
+// size said (it shrank under the copy), no client may take the response
+// for whole: it is cut off (with its Content-Length, or compressed in
+// chunks, where only the last chunk would tell), or, if no head has gone
+// out yet, answered 500.
+func TestShortBodyCutsConnection(t *testing.T) {
+	const declared, has = 200 << 10, 100 << 10
+	short := http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().SetContentLength(declared)
+		w.WriteHeader(http1.StatusOK)
+		sendBody(w, strings.NewReader(strings.Repeat("shrunk ", has/7)), declared, false)
+	})
+	addr := servertest.Start(t, compress.Middleware(short, compress.Options{}))
+	for _, fields := range []string{"", "Accept-Encoding: gzip\r\n"} {
+		c := servertest.Dial(t, addr)
+		io.WriteString(c, "GET /f HTTP/1.1\r\nHost: x\r\n"+fields+"\r\n")
+		// Cut off after the head, or, when the compressed bytes were still
+		// held and no head had gone out, answered 500.
+		resp, err := servertest.ReadResponse(bufio.NewReader(c), "GET")
+		if err == nil && resp.Status != 500 {
+			t.Errorf("%q: a short body read as a whole response: %d, %d bytes, %q", fields, resp.Status, len(resp.Body), resp.Get("Content-Encoding"))
+		}
+	}
+}
+
+// TestHeadKeepsConnection: a HEAD sends no body, which is not a body cut
+// short: the connection stays usable, for a file small enough to cache
+// and one sent by sendfile, plain and with gzip asked for.
+func TestHeadKeepsConnection(t *testing.T) {
+	s, _ := newServerFor(t, Options{}, map[string]string{
+		"small.txt": strings.Repeat("s", 1000),
+		"big.txt":   strings.Repeat("b", 300<<10),
+	})
+	addr := servertest.Start(t, compress.Middleware(s, compress.Options{}))
+	c := servertest.Dial(t, addr)
+	br := bufio.NewReader(c)
+	for _, path := range []string{"/files/small.txt", "/files/big.txt"} {
+		for _, fields := range []string{"", "Accept-Encoding: gzip\r\n"} {
+			for _, method := range []string{"HEAD", "GET"} {
+				io.WriteString(c, method+" "+path+" HTTP/1.1\r\nHost: x\r\n"+fields+"\r\n")
+				resp, err := servertest.ReadResponse(br, method)
+				if err != nil || resp.Status != 200 || strings.EqualFold(resp.Get("Connection"), "close") {
+					t.Fatalf("%s %s %q: %v %+v", method, path, fields, err, resp)
+				}
+			}
 		}
 	}
 }

@@ -94,7 +94,7 @@ func serveFile(w http1.ResponseWriter, r *http1.Request, f fileContent, fi fs.Fi
 	// HEAD goes through sendBody too: the connection's writer sends no body
 	// and reads nothing, while a compressing writer needs the bytes to give
 	// HEAD the same Content-Encoding and Content-Length as GET.
-	sendBody(w, f, size)
+	sendBody(w, f, size, r.Method == "HEAD")
 }
 
 // serveRanges answers a satisfiable Range with 206 (one range as is,
@@ -113,7 +113,7 @@ func serveRanges(w http1.ResponseWriter, f fileContent, ranges []httpRange, size
 		h.SetContentLength(rg.length)
 		w.WriteHeader(http1.StatusPartialContent)
 		if _, err := f.Seek(rg.start, io.SeekStart); err == nil {
-			sendBody(w, f, rg.length)
+			sendBody(w, f, rg.length, false)
 		}
 	default:
 		serveMultipart(w, f, ranges, size, ctype)
@@ -170,8 +170,8 @@ type onlyWriter struct{ io.Writer }
 // file, which http1.Response hands to sendfile(2); wrapping it in a
 // LimitReader would hide the file from sendfile. A writer without ReadFrom
 // gets the file behind a LimitReader, since the file may grow while it is
-// being sent.
-func sendBody(w http1.ResponseWriter, f io.Reader, n int64) {
+// being sent. For a HEAD (head set), the writers take no body.
+func sendBody(w http1.ResponseWriter, f io.Reader, n int64, head bool) {
 	if m, ok := f.(*memContent); ok {
 		// Cached bytes go out in one Write: http1.Response sends a large
 		// one together with the head in a single writev, with no copy.
@@ -179,11 +179,18 @@ func sendBody(w http1.ResponseWriter, f io.Reader, n int64) {
 		w.Write(m.data[off : off+n])
 		return
 	}
+	var sent int64
 	if rf, ok := w.(io.ReaderFrom); ok {
-		rf.ReadFrom(f)
-		return
+		sent, _ = rf.ReadFrom(f)
+	} else {
+		sent, _ = io.Copy(w, io.LimitReader(f, n))
 	}
-	io.Copy(w, io.LimitReader(f, n))
+	if sent < n && !head {
+		// The file shrank under the copy, or the client left. Ending the
+		// response properly (a chunked or gzip stream's end) would pass
+		// the bytes sent off as the whole file: the connection is cut.
+		panic(http1.ErrAbortHandler)
+	}
 }
 
 // singleField returns the value of a field sent exactly once. A field that

@@ -6,6 +6,12 @@ import "errors"
 // head: read more bytes and parse again.
 var ErrIncomplete = errors.New("http1: incomplete request head")
 
+// ErrAbortHandler, raised with panic by a handler, stops it without a
+// logged stack: a response already under way is cut off where it is,
+// without the ending that would pass it off as whole; one not started yet
+// becomes a 500.
+var ErrAbortHandler = errors.New("http1: abort handler")
+
 // ProtocolError is a request the server must refuse. Status is the status to
 // answer with; every protocol error also closes the connection, because after
 // a framing error the server can no longer tell where the next request starts.

@@ -232,7 +232,7 @@ const flushBatch = 32 << 10
 func (c *conn) runHandler() (ok bool) {
 	defer func() {
 		if v := recover(); v != nil {
-			if v != errAbortHandler {
+			if v != http1.ErrAbortHandler {
 				c.srv.cfg.ErrorLog.Printf("panic serving %s %s: %v\n%s", c.req.Method, c.req.Target, v, debug.Stack())
 			}
 			c.resp.SetClose()
@@ -248,9 +248,6 @@ func (c *conn) runHandler() (ok bool) {
 	c.srv.cfg.Handler.ServeHTTP(c.resp, &c.req)
 	return true
 }
-
-// errAbortHandler lets a handler stop without a logged stack.
-var errAbortHandler = errors.New("server: abort handler")
 
 // refuse answers a request head that could not be served. This switch is
 // where errors become statuses: a protocol error carries its own, a head
