@@ -58,7 +58,7 @@ func (w *Response) ReadFrom(src io.Reader) (int64, error) {
 			// closes the connection if it never does.
 			return total, nil
 		}
-		if err != nil {
+		if err != nil && !w.stillReading(err) {
 			w.fail(err)
 			return total, err
 		}

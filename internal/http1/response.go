@@ -3,6 +3,7 @@ package http1
 import (
 	"errors"
 	"net"
+	"os"
 	"strconv"
 	"sync"
 	"time"
@@ -65,6 +66,9 @@ type Response struct {
 	sentAnyHead bool
 	// deadline is the write deadline last set on conn.
 	deadline lazyDeadline
+	// ackedMark is the client's acknowledged byte count at the last write
+	// timeout (see stillReading).
+	ackedMark int64
 }
 
 // maxBufferedBody is the largest body held back to compute its
@@ -353,8 +357,16 @@ func (w *Response) Flush() error {
 	if len(w.out) == 0 {
 		return nil
 	}
-	w.armWriteDeadline()
-	_, err := w.conn.Write(w.out)
+	p := w.out
+	var err error
+	for {
+		w.armWriteDeadline()
+		var n int
+		n, err = w.conn.Write(p)
+		if p = p[n:]; err == nil || !w.stillReading(err) {
+			break
+		}
+	}
 	w.out = w.out[:0]
 	if err != nil {
 		w.fail(err)
@@ -363,12 +375,44 @@ func (w *Response) Flush() error {
 }
 
 func (w *Response) writeBuffers(bufs *net.Buffers) error {
-	w.armWriteDeadline()
-	_, err := bufs.WriteTo(w.conn)
-	if err != nil {
-		w.fail(err)
+	for {
+		w.armWriteDeadline()
+		_, err := bufs.WriteTo(w.conn)
+		if err == nil {
+			return nil
+		}
+		if !w.stillReading(err) {
+			w.fail(err)
+			return err
+		}
 	}
-	return err
+}
+
+// minWriteProgress is what a client must take per write timeout to be
+// kept: the write timeout cuts off a client that stopped reading, not one
+// that reads slowly.
+const minWriteProgress = 512 << 10
+
+// stillReading reports, for a write that failed with err, that err is the
+// write timeout and the client acknowledged at least minWriteProgress
+// bytes since the last such check: the write goes on under a new
+// deadline. A write blocked on full socket buffers waits for the client to
+// drain far more than the bytes it writes (Linux reports a full socket
+// writable only once about half its buffer, megabytes on a fast path, has
+// gone), so a deadline per write alone would cut off slow but steady
+// readers. The first check counts from the connection's start: a client
+// that stalls is cut off after at most two write timeouts.
+func (w *Response) stillReading(err error) bool {
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	acked := ackedBytes(w.conn)
+	if acked < 0 {
+		return false
+	}
+	moved := acked - w.ackedMark
+	w.ackedMark = acked
+	return moved >= minWriteProgress
 }
 
 // armWriteDeadline moves the write deadline to writeTimeout from now,
