@@ -62,8 +62,8 @@ func (rt *Router) Handle(pattern string, methods []string, h http1.Handler) {
 
 // PathMethods is implemented by a handler some of whose paths take fewer
 // methods than its route (the file server's own folder takes no writes):
-// OPTIONS then advertises what that path takes, as its 405 does. nil means
-// the route's methods.
+// OPTIONS and the router's 405 then advertise what that path takes, as the
+// handler's own 405 does. nil means the route's methods.
 type PathMethods interface {
 	MethodsFor(path []byte) []string
 }
@@ -89,17 +89,11 @@ func (rt *Router) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 		}
 		switch {
 		case r.Method == "OPTIONS":
-			allow := rte.allow
-			if pm, ok := rte.handler.(PathMethods); ok {
-				if methods := pm.MethodsFor(r.Path); methods != nil {
-					allow = strings.Join(methods, ", ")
-				}
-			}
-			rt.options(w, allow)
+			rt.options(w, rte.allowFor(r.Path))
 		case contains(rte.methods, r.Method):
 			rte.handler.ServeHTTP(w, r)
 		default:
-			w.Header().Set("Allow", rte.allow)
+			w.Header().Set("Allow", rte.allowFor(r.Path))
 			http1.Error(w, http1.StatusMethodNotAllowed)
 		}
 		return
@@ -110,6 +104,17 @@ func (rt *Router) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 func (rt *Router) options(w http1.ResponseWriter, allow string) {
 	w.Header().Set("Allow", allow)
 	w.WriteHeader(http1.StatusNoContent)
+}
+
+// allowFor is the Allow value for path: the route's methods, unless its
+// handler narrows them there (PathMethods).
+func (r *route) allowFor(path []byte) string {
+	if pm, ok := r.handler.(PathMethods); ok {
+		if methods := pm.MethodsFor(path); methods != nil {
+			return strings.Join(methods, ", ")
+		}
+	}
+	return r.allow
 }
 
 func (r *route) matches(path []byte) bool {

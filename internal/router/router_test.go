@@ -63,6 +63,7 @@ func TestRouter(t *testing.T) {
 		{"options_unknown_path", "OPTIONS", "/nowhere", 404, "", ""},
 		{"options_narrowed_path", "OPTIONS", "/narrow/", 204, "", "GET, HEAD, OPTIONS"},
 		{"options_not_narrowed", "OPTIONS", "/narrow/x", 204, "", "GET, PUT, HEAD, OPTIONS"},
+		{"unknown_method_narrowed", "BREW", "/narrow/", 405, "", "GET, HEAD, OPTIONS"},
 		{"options_asterisk", "OPTIONS", "*", 204, "", "GET, HEAD, OPTIONS, POST, PUT, DELETE"},
 		{"trace", "TRACE", "/", 501, "", ""},
 		{"trace_unknown_path", "TRACE", "/nowhere", 501, "", ""},
