@@ -146,7 +146,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// already drop dead peers, and setting the probes up costs four system
 	// calls on every accepted connection.
 	lc := net.ListenConfig{KeepAlive: -1}
-	ln, err := lc.Listen(context.Background(), "tcp", addr)
+	ln, err := lc.Listen(context.Background(), listenNetwork(o.bind), addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ferry: cannot listen on %s: %v\n", addr, unwrapNet(err))
 		return 1
@@ -194,6 +194,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 		srv.Close()
 		return 1
 	}
+}
+
+// listenNetwork keeps an IPv4 address to IPv4: Go listens on every
+// address of both families for "0.0.0.0" under "tcp", and whoever chose
+// 0.0.0.0 over :: (and firewalled IPv4 only) did not mean to expose the
+// folder on IPv6 too.
+func listenNetwork(bind string) string {
+	if ip := net.ParseIP(bind); ip != nil && ip.To4() != nil {
+		return "tcp4"
+	}
+	return "tcp"
 }
 
 // newHandler wires the routes, behind the compressing middleware.

@@ -192,6 +192,23 @@ func TestStartLine(t *testing.T) {
 	}
 }
 
+// TestBindIPv4Only: --bind 0.0.0.0 listens on IPv4 only, and the start
+// line names that address.
+func TestBindIPv4Only(t *testing.T) {
+	p := start(t, "--bind", "0.0.0.0", "--port", "0", "--directory", t.TempDir(), "--quiet")
+	if !strings.HasPrefix(p.addr, "0.0.0.0:") {
+		t.Fatalf("start line names %q, want 0.0.0.0:PORT", p.addr)
+	}
+	_, port, _ := net.SplitHostPort(p.addr)
+	if resp := servertest.Do(t, "127.0.0.1:"+port, "GET /echo/v4 HTTP/1.1\r\nHost: x\r\n\r\n"); resp.Status != 200 {
+		t.Fatalf("over IPv4: %d", resp.Status)
+	}
+	if c, err := net.DialTimeout("tcp", "[::1]:"+port, time.Second); err == nil {
+		c.Close()
+		t.Fatal("--bind 0.0.0.0 also accepted a connection on ::1")
+	}
+}
+
 // TestBarePort: the port may be given as python3 -m http.server takes it,
 // before or after the flags.
 func TestBarePort(t *testing.T) {
