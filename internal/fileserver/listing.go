@@ -64,6 +64,11 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 	// conditions do not apply (RFC 9110 §13.1).
 	switch checkPreconditions(r, preconditionState{exists: true}) {
 	case http1.StatusNotModified:
+		// The 304 varies as the 200 would (RFC 9110 §15.4.5); the type
+		// tells a compressing writer to add its own Vary.
+		h := w.Header()
+		h.Set("Vary", "Accept")
+		h.Set("Content-Type", listingType(r))
 		w.WriteHeader(http1.StatusNotModified)
 		return
 	case http1.StatusPreconditionFailed:
@@ -112,14 +117,13 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 	var body bytes.Buffer
 	h := w.Header()
 	h.Set("Vary", "Accept")
+	h.Set("Content-Type", listingType(r))
 	if acceptsJSON(r) {
-		h.Set("Content-Type", "application/json")
 		if err := json.NewEncoder(&body).Encode(entries); err != nil {
 			http1.Error(w, http1.StatusInternalServerError)
 			return
 		}
 	} else {
-		h.Set("Content-Type", "text/html; charset=utf-8")
 		page := listingPage{Parent: name.Rel != ".", Sort: sortBy, Order: order, Path: Prefix}
 		if name.Rel != "." {
 			page.Path += name.Rel + "/"
@@ -146,6 +150,14 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 	// a compressing writer needs the bytes to give HEAD the same
 	// Content-Encoding and Content-Length as GET.
 	w.Write(body.Bytes())
+}
+
+// listingType is the listing's type for r: JSON when Accept asks for it.
+func listingType(r *http1.Request) string {
+	if acceptsJSON(r) {
+		return "application/json"
+	}
+	return "text/html; charset=utf-8"
 }
 
 // sortEntries orders a listing by name, size or time, folders first as

@@ -226,8 +226,8 @@ func TestListingConditionals(t *testing.T) {
 			if resp.Status != tc.status {
 				t.Errorf("%s with %s: %d, want %d", method, tc.field, resp.Status, tc.status)
 			}
-			if tc.status == 304 && len(resp.Body) != 0 {
-				t.Errorf("%s with %s: a 304 with a body", method, tc.field)
+			if tc.status == 304 && (len(resp.Body) != 0 || resp.Get("Vary") != "Accept") {
+				t.Errorf("%s with %s: a 304 with %d bytes of body, Vary %q (want none, Accept as the 200)", method, tc.field, len(resp.Body), resp.Get("Vary"))
 			}
 		}
 	}
