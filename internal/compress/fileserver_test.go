@@ -2,6 +2,8 @@ package compress
 
 import (
 	"bytes"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -188,6 +190,42 @@ func TestFileServerRewriteKeepingTime(t *testing.T) {
 		}
 		if resp.Get("ETag") == first.Get("ETag") {
 			t.Errorf("after the rewrite, %q: the ETag %s did not change", fields, resp.Get("ETag"))
+		}
+	}
+}
+
+// TestLargeListingHasLength: a listing is a body known in full before it
+// is sent, so compressed it still goes out with Content-Length, even past
+// the 64 KiB a stream is held to, and its HEAD says the same.
+func TestLargeListingHasLength(t *testing.T) {
+	dir := t.TempDir()
+	// Names that compress badly, so that even compressed the listing is
+	// past 64 KiB.
+	r := rand.New(rand.NewPCG(3, 3))
+	for range 4000 {
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%016x%016x.txt", r.Uint64(), r.Uint64())), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	addr, _ := startFerry(t, dir)
+	for _, accept := range []string{"", "Accept: application/json\r\n"} {
+		plain := get(t, addr, "GET", "/files/", accept)
+		if len(plain.Body) <= 64<<10 {
+			t.Fatalf("%q: the listing is only %d bytes", accept, len(plain.Body))
+		}
+		resp := get(t, addr, "GET", "/files/", accept+ae("gzip"))
+		if len(resp.Body) <= 64<<10 {
+			t.Fatalf("%q: compressed, the listing is only %d bytes", accept, len(resp.Body))
+		}
+		if resp.Chunked || resp.Get("Content-Length") != strconv.Itoa(len(resp.Body)) || resp.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("%q: chunked %v, Content-Length %q for %d bytes, Content-Encoding %q", accept, resp.Chunked, resp.Get("Content-Length"), len(resp.Body), resp.Get("Content-Encoding"))
+		}
+		if !bytes.Equal(gunzip(t, resp.Body), plain.Body) {
+			t.Errorf("%q: the compressed listing differs from the plain one", accept)
+		}
+		head := get(t, addr, "HEAD", "/files/", accept+ae("gzip"))
+		if head.Get("Content-Length") != resp.Get("Content-Length") || head.Chunked {
+			t.Errorf("%q: HEAD Content-Length %q, GET %q", accept, head.Get("Content-Length"), resp.Get("Content-Length"))
 		}
 	}
 }

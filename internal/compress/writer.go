@@ -20,8 +20,10 @@ import (
 //   - cached: the compressed form of this very file is in the cache; it is
 //     sent at once with its exact Content-Length, and the handler's bytes
 //     are counted and dropped without reading its file;
-//   - filling: a file small enough to cache is compressed well into memory,
-//     then sent with its Content-Length and stored for the next request;
+//   - filling: a body of known length up to 1 MiB is compressed into
+//     memory, then sent with its Content-Length; a file (a strong ETag) is
+//     compressed well and stored for the next request, anything else (a
+//     listing) compressed fast for this response only;
 //   - streaming: anything else compressible is compressed fast, through a
 //     buffer, to the underlying writer, which sends Content-Length when the
 //     whole compressed body fits its 64 KiB, else chunked framing; a file
@@ -48,8 +50,10 @@ type writer struct {
 	bw    *bufio.Writer
 	fill  sink
 	key   []byte
-	// etag, etagOut and ctype describe the body being filled, to store it.
+	// etag, etagOut and ctype describe the body being filled, to store it
+	// in the cache when store is set.
 	etag, etagOut, ctype string
+	store                bool
 }
 
 type state uint8
@@ -124,7 +128,7 @@ func (cw *writer) release() {
 		cw.bw = nil
 	}
 	cw.w, cw.req, cw.cache, cw.fill.b = nil, nil, nil, nil
-	cw.etag, cw.etagOut, cw.ctype = "", "", ""
+	cw.etag, cw.etagOut, cw.ctype, cw.store = "", "", "", false
 }
 
 // Header implements http1.ResponseWriter.
@@ -238,14 +242,20 @@ func (cw *writer) decide(finishing bool) error {
 	ct := h.Get("Content-Type")
 	cw.declared = h.ContentLength()
 	etag := h.Get("ETag")
-	if cw.cache != nil && cw.declared > 0 && cw.declared <= maxCachedFile && isStrongETag(etag) {
-		cw.key = append(append(cw.key[:0], byte(cw.coding)), cw.req.Path...)
-		if e := cw.cache.get(cw.key, etag, ct, cw.declared); e != nil {
-			cw.state = cached
-			cw.setCoded(h, e.etagOut)
-			h.SetContentLength(int64(len(e.data)))
-			_, err := cw.w.Write(e.data)
-			return err
+	if cw.declared > 0 && cw.declared <= maxCachedFile {
+		// A body of known length up to maxCachedFile is compressed whole
+		// into memory and sent with its compressed length; one with a
+		// strong ETag (a file) is kept in the cache too.
+		cw.store = cw.cache != nil && isStrongETag(etag)
+		if cw.store {
+			cw.key = append(append(cw.key[:0], byte(cw.coding)), cw.req.Path...)
+			if e := cw.cache.get(cw.key, etag, ct, cw.declared); e != nil {
+				cw.state = cached
+				cw.setCoded(h, e.etagOut)
+				h.SetContentLength(int64(len(e.data)))
+				_, err := cw.w.Write(e.data)
+				return err
+			}
 		}
 		if finishing {
 			// A HEAD answered without copying the body: there is nothing
@@ -253,10 +263,20 @@ func (cw *writer) decide(finishing bool) error {
 			return nil
 		}
 		cw.state = filling
-		cw.etag, cw.etagOut, cw.ctype = etag, markETag(etag, cw.coding), ct
+		cw.etag, cw.ctype = etag, ct
+		cw.etagOut = ""
+		if etag != "" {
+			cw.etagOut = markETag(etag, cw.coding)
+		}
 		cw.setCoded(h, cw.etagOut)
 		cw.fill.b = make([]byte, 0, cw.declared/3+512)
-		cw.level, cw.gz = cacheLevel, getGzip(cacheLevel, &cw.fill)
+		// A body compressed for this response only (a listing) gets the
+		// fast level; one compressed once for the cache, the better one.
+		cw.level = streamLevel
+		if cw.store {
+			cw.level = cacheLevel
+		}
+		cw.gz = getGzip(cw.level, &cw.fill)
 		return nil
 	}
 	if etag != "" {
@@ -369,7 +389,7 @@ func (cw *writer) finish() error {
 		}
 		data := cw.fill.b
 		cw.fill.b = nil
-		if complete {
+		if complete && cw.store {
 			if cap(data)-len(data) > len(data)/4 {
 				// The size was guessed before compressing; keep only
 				// what the cache needs.
