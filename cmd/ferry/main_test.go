@@ -81,7 +81,14 @@ var startLine = regexp.MustCompile(`^ferry: serving (.+) on http://([^/\s]+)/\n`
 // start runs ferry with args and waits for its start line.
 func start(t *testing.T, args ...string) *proc {
 	t.Helper()
-	p := launch(t, args...)
+	return startTo(t, nil, args...)
+}
+
+// startTo is start with stdout going to out instead of p.stdout, when out
+// is set.
+func startTo(t *testing.T, out io.Writer, args ...string) *proc {
+	t.Helper()
+	p := launchTo(t, out, args...)
 	deadline := time.Now().Add(waitTimeout)
 	for {
 		if m := startLine.FindStringSubmatch(p.stderr.String()); m != nil {
@@ -102,8 +109,16 @@ func start(t *testing.T, args ...string) *proc {
 // launch starts ferry with args; it is killed when the test ends, if need be.
 func launch(t *testing.T, args ...string) *proc {
 	t.Helper()
+	return launchTo(t, nil, args...)
+}
+
+func launchTo(t *testing.T, out io.Writer, args ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, cmd: exec.Command(binary, args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if out != nil {
+		p.cmd.Stdout = out
+	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +150,19 @@ func (p *proc) wait() int {
 	}
 	p.t.Fatalf("ferry ended by %v; stderr: %q", p.err, p.stderr)
 	return -1
+}
+
+// waitRefusing returns once the server refuses new connections: a signal
+// has been taken.
+func (p *proc) waitRefusing() {
+	for {
+		nc, err := net.DialTimeout("tcp", p.addr, waitTimeout)
+		if err != nil {
+			return
+		}
+		nc.Close()
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (p *proc) signal(sig os.Signal) {
@@ -463,14 +491,7 @@ func TestSignalDuringUpload(t *testing.T) {
 	c, br := startUpload(t, p, "up.bin", len(body), body[:1000])
 	p.signal(syscall.SIGTERM)
 	// The server stops accepting before the upload ends.
-	for {
-		nc, err := net.DialTimeout("tcp", p.addr, waitTimeout)
-		if err != nil {
-			break
-		}
-		nc.Close()
-		time.Sleep(10 * time.Millisecond)
-	}
+	p.waitRefusing()
 	if _, err := c.Write(body[1000:]); err != nil {
 		t.Fatal(err)
 	}
@@ -521,14 +542,7 @@ func TestSecondSignal(t *testing.T) {
 	startUpload(t, p, "stalled.bin", 1<<20, make([]byte, 1000))
 	p.signal(syscall.SIGTERM)
 	// Once new connections are refused, the first signal has been taken.
-	for {
-		nc, err := net.DialTimeout("tcp", p.addr, waitTimeout)
-		if err != nil {
-			break
-		}
-		nc.Close()
-		time.Sleep(10 * time.Millisecond)
-	}
+	p.waitRefusing()
 	p.signal(syscall.SIGINT)
 	p.wait()
 	if names := listDir(t, dir); len(names) != 0 {
@@ -604,40 +618,18 @@ func TestAccessLogReaderGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Close()
-	stderr := &syncBuffer{}
-	cmd := exec.Command(binary, "--port", "0", "--directory", t.TempDir())
-	cmd.Stdout, cmd.Stderr = w, stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	p := startTo(t, w, "--port", "0", "--directory", t.TempDir())
 	w.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	deadline := time.Now().Add(waitTimeout)
-	var m []string
-	for m == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-		m = startLine.FindStringSubmatch(stderr.String())
-	}
-	if m == nil {
-		t.Fatalf("no start line; stderr: %q", stderr)
-	}
 	for i := range 20 {
-		resp := servertest.Do(t, m[2], "GET /echo/still HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp := p.get("/echo/still")
 		if resp.Status != 200 {
 			t.Fatalf("request %d after the log's reader left: %d", i, resp.Status)
 		}
 		// Let the log's writer try, and fail, between requests.
 		time.Sleep(5 * time.Millisecond)
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("exit: %v; stderr: %q", err, stderr)
-		}
-	case <-time.After(waitTimeout):
-		t.Fatal("ferry did not exit after SIGTERM")
+	p.signal(syscall.SIGTERM)
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit %d; stderr: %q", code, p.stderr)
 	}
 }
