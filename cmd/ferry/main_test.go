@@ -455,13 +455,7 @@ func startUpload(t *testing.T, p *proc, name string, size int, part []byte) (net
 	c := servertest.Dial(t, p.addr)
 	br := bufio.NewReader(c)
 	fmt.Fprintf(c, "POST /files/%s HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: %d\r\n\r\n", name, size)
-	line, err := br.ReadString('\n')
-	if err != nil || line != "HTTP/1.1 100 Continue\r\n" {
-		t.Fatalf("waiting for 100 Continue: %q, %v", line, err)
-	}
-	if line, err := br.ReadString('\n'); err != nil || line != "\r\n" {
-		t.Fatalf("after 100 Continue: %q, %v", line, err)
-	}
+	servertest.ReadContinue(t, br)
 	if _, err := c.Write(part); err != nil {
 		t.Fatal(err)
 	}

@@ -34,11 +34,7 @@ func startUpload(t *testing.T, addr, target, body string, fields ...string) *hel
 	send(t, c, fmt.Sprintf("PUT %s HTTP/1.1\r\nHost: ferry.test\r\nExpect: 100-continue\r\n%sContent-Length: %d\r\n\r\n",
 		target, fieldLines(fields), len(body)))
 	br := bufio.NewReader(c)
-	const cont = "HTTP/1.1 100 Continue\r\n\r\n"
-	line := make([]byte, len(cont))
-	if _, err := io.ReadFull(br, line); err != nil || string(line) != cont {
-		t.Fatalf("PUT %s: read %q, %v; want 100 Continue", target, line, err)
-	}
+	servertest.ReadContinue(t, br)
 	return &heldUpload{c: c, br: br, body: body}
 }
 

@@ -178,10 +178,7 @@ func TestUploadExpectContinue(t *testing.T) {
 			send(t, c, head)
 			br := bufio.NewReader(c)
 			if tt.status == 204 {
-				line := make([]byte, len("HTTP/1.1 100 Continue\r\n\r\n"))
-				if _, err := io.ReadFull(br, line); err != nil || string(line) != "HTTP/1.1 100 Continue\r\n\r\n" {
-					t.Fatalf("read %q, %v; want 100 Continue", line, err)
-				}
+				servertest.ReadContinue(t, br)
 				send(t, c, strings.Repeat("b", tt.length))
 				if resp := readResponse(t, br, "PUT"); resp.Status != 204 {
 					t.Fatalf("status %d after the body", resp.Status)

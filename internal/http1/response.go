@@ -300,7 +300,8 @@ func (w *Response) unreadBodyCloses() bool {
 }
 
 // SendContinue writes "100 Continue" if the head is not committed yet; the
-// request body calls it before its first read.
+// request body calls it before its first read. It carries Server and Date
+// like every other response ferry sends.
 func (w *Response) SendContinue() error {
 	if w.committed || w.req.ProtoMinor == 0 {
 		return nil
@@ -309,7 +310,9 @@ func (w *Response) SendContinue() error {
 		w.outPooled = outPool.Get().(*[]byte)
 		w.out = (*w.outPooled)[:0]
 	}
-	w.out = append(w.out, "HTTP/1.1 100 Continue\r\n\r\n"...)
+	w.out = append(w.out, "HTTP/1.1 100 Continue\r\nServer: ferry\r\nDate: "...)
+	w.out = appendDate(w.out)
+	w.out = append(w.out, "\r\n\r\n"...)
 	return w.Flush()
 }
 

@@ -303,7 +303,7 @@ func TestResponseSendContinue(t *testing.T) {
 		}
 		w.WriteHeader(StatusCreated)
 	})
-	if want := "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nServer: ferry\r\nDate: D\r\nContent-Length: 0\r\n\r\n"; got != want {
+	if want := "HTTP/1.1 100 Continue\r\nServer: ferry\r\nDate: D\r\n\r\nHTTP/1.1 201 Created\r\nServer: ferry\r\nDate: D\r\nContent-Length: 0\r\n\r\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	// Once the final response is committed, no interim one may follow it.

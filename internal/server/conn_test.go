@@ -10,8 +10,6 @@ import (
 	"ferry/internal/servertest"
 )
 
-const continueLine = "HTTP/1.1 100 Continue\r\n\r\n"
-
 // TestExpectContinueRead: the interim response goes out once the handler
 // reads the body, and only then does the client send it.
 func TestExpectContinueRead(t *testing.T) {
@@ -25,10 +23,7 @@ func TestExpectContinueRead(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cl := dial(t, addr)
 			cl.send(tt.head)
-			got := make([]byte, len(continueLine))
-			if _, err := io.ReadFull(cl.br, got); err != nil || string(got) != continueLine {
-				t.Fatalf("got %q, %v; want %q", got, err, continueLine)
-			}
+			servertest.ReadContinue(t, cl.br)
 			cl.send(tt.body)
 			resp := cl.read("POST")
 			if resp.Status != 200 || string(resp.Body) != tt.want {

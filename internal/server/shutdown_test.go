@@ -87,10 +87,7 @@ func TestShutdownGraceOver(t *testing.T) {
 	// "100 Continue" shows the handler reading the body, which then
 	// stops short: the handler waits for the rest.
 	stuck.send("POST /body HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100\r\n\r\n")
-	got := make([]byte, len(continueLine))
-	if _, err := io.ReadFull(stuck.br, got); err != nil || string(got) != continueLine {
-		t.Fatalf("got %q, %v; want %q", got, err, continueLine)
-	}
+	servertest.ReadContinue(t, stuck.br)
 	stuck.send("partial")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)

@@ -150,6 +150,20 @@ func ReadResponse(br *bufio.Reader, method string) (*Response, error) {
 	}
 }
 
+// ReadContinue reads the "100 Continue" interim response from br and
+// fails t unless it is exactly that, with the Server and Date every ferry
+// response carries.
+func ReadContinue(t testing.TB, br *bufio.Reader) {
+	t.Helper()
+	resp, err := readOne(br, "")
+	if err != nil {
+		t.Fatalf("waiting for 100 Continue: %v", err)
+	}
+	if resp.Proto != "HTTP/1.1" || resp.Status != 100 || resp.Get("Server") != "ferry" || len(resp.Get("Date")) != len(http1.TimeFormat) || len(resp.Header) != 2 {
+		t.Fatalf("interim response %s %d %v, want HTTP/1.1 100 with Server and Date only", resp.Proto, resp.Status, resp.Header)
+	}
+}
+
 func readOne(br *bufio.Reader, method string) (*Response, error) {
 	line, err := readLine(br)
 	if err != nil {
