@@ -3,6 +3,7 @@ package compress
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,28 @@ func TestHeadHeadersEqualGet(t *testing.T) {
 			get, _ := responseHead(t, addr, "GET", path, fields)
 			if head != get {
 				t.Errorf("%s with %q (case %d):\nGET:\n%s\nHEAD:\n%s", path, fields, i, get, head)
+			}
+		}
+	}
+}
+
+// TestEndpointNotModifiedVaries: a 304 from the endpoints (If-None-Match:
+// *) carries the Vary its 200 to the same request carries (RFC 9110
+// §15.4.5), and no Content-Type or Content-Length.
+func TestEndpointNotModifiedVaries(t *testing.T) {
+	addr, _ := startFerry(t, t.TempDir())
+	for _, path := range []string{"/", "/echo/abc", "/user-agent"} {
+		for _, fields := range []string{"", ae("gzip"), ae("gzip;q=0")} {
+			ok := servertest.Do(t, addr, "GET "+path+" HTTP/1.1\r\nHost: x\r\nUser-Agent: probe/1\r\n"+fields+"\r\n")
+			nm := servertest.Do(t, addr, "GET "+path+" HTTP/1.1\r\nHost: x\r\nUser-Agent: probe/1\r\nIf-None-Match: *\r\n"+fields+"\r\n")
+			if ok.Status != 200 || nm.Status != 304 {
+				t.Fatalf("%s with %q: %d then %d, want 200 then 304", path, fields, ok.Status, nm.Status)
+			}
+			if got, want := nm.Header["vary"], ok.Header["vary"]; !slices.Equal(got, want) {
+				t.Errorf("%s with %q: 304 Vary %q, 200 Vary %q", path, fields, got, want)
+			}
+			if nm.Get("Content-Type") != "" || nm.Get("Content-Length") != "" || nm.Get("Content-Encoding") != "" {
+				t.Errorf("%s with %q: 304 carries representation fields %v", path, fields, nm.Header)
 			}
 		}
 	}

@@ -165,3 +165,44 @@ func headerString(r *servertest.Response) string {
 	}
 	return s
 }
+
+// TestPreconditions: the endpoints have a current representation but no
+// validator, so If-Match succeeds only with "*" and If-None-Match: * gives
+// 304 (RFC 9110 §13.1.1, §13.1.2); the date conditions are ignored; a
+// request that would fail anyway gets its own error first (§13.2.1).
+func TestPreconditions(t *testing.T) {
+	addr := start(t)
+	for _, tt := range []struct {
+		name, field string
+		status      int
+	}{
+		{"if_match_tag", `If-Match: "x"`, 412},
+		{"if_match_weak", `If-Match: W/"x"`, 412},
+		{"if_match_star", `If-Match: *`, 200},
+		{"if_match_list_with_star", `If-Match: "a", *`, 200},
+		{"if_match_empty", `If-Match: `, 412},
+		{"if_none_match_star", `If-None-Match: *`, 304},
+		{"if_none_match_list_with_star", `If-None-Match: W/"a" , *`, 304},
+		{"if_none_match_tag", `If-None-Match: "a"`, 200},
+		{"if_modified_since", `If-Modified-Since: Sun, 06 Nov 2099 08:49:37 GMT`, 200},
+		{"if_unmodified_since", `If-Unmodified-Since: Sun, 06 Nov 1994 08:49:37 GMT`, 200},
+		{"both_fail_match_first", "If-Match: \"x\"\r\nIf-None-Match: *", 412},
+	} {
+		for _, path := range []string{"/", "/echo/abc", "/user-agent"} {
+			t.Run(tt.name+path, func(t *testing.T) {
+				for _, method := range []string{"GET", "HEAD"} {
+					resp := servertest.Do(t, addr, method+" "+path+" HTTP/1.1\r\nHost: x\r\n"+tt.field+"\r\n\r\n")
+					if resp.Status != tt.status {
+						t.Fatalf("%s: status %d, want %d", method, resp.Status, tt.status)
+					}
+					if tt.status == 304 && (resp.Get("Content-Type") != "" || resp.Get("Content-Length") != "") {
+						t.Errorf("%s: 304 carries %v", method, resp.Header)
+					}
+				}
+			})
+		}
+	}
+	if resp := get(t, addr, "/echo/%zz", "If-Match: \"x\"\r\n"); resp.Status != 400 {
+		t.Errorf("bad escape with a failing If-Match: %d, want 400", resp.Status)
+	}
+}
