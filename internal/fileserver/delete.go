@@ -44,8 +44,14 @@ func (s *Server) remove(r *http1.Request, name Name) int {
 	}
 	info := link
 	if link.Mode()&fs.ModeSymlink != 0 {
-		if target, err := s.root.Stat(name.Rel); err == nil {
+		target, err := s.root.Stat(name.Rel)
+		switch {
+		case err == nil:
 			info = target
+		case name.Dir:
+			// "link/" names the folder the link leads to, which
+			// is missing (404) or out of bounds (403), as for GET.
+			return s.deleteStatus(err)
 		}
 	}
 	if name.Dir && !info.IsDir() {

@@ -31,6 +31,10 @@ func TestDelete(t *testing.T) {
 			gone: []string{"ln"}, kept: []string{"real/f"}},
 		{name: "link_to_folder_slash", setup: linkTo("real/f", "real", "ln"), target: "/files/ln/", status: 204,
 			gone: []string{"ln"}, kept: []string{"real/f"}},
+		{name: "link_out", setup: rawLink("..", "out"), target: "/files/out", status: 204, gone: []string{"out"}},
+		{name: "link_out_slash", setup: rawLink("..", "out"), target: "/files/out/", status: 403, kept: []string{"out"}},
+		{name: "dangling_link", setup: rawLink("nothing", "ln"), target: "/files/ln", status: 204, gone: []string{"ln"}},
+		{name: "dangling_link_slash", setup: rawLink("nothing", "ln"), target: "/files/ln/", status: 404, kept: []string{"ln"}},
 		{name: "root", target: "/files/", status: 405},
 		{name: "root_no_slash", target: "/files", status: 405},
 		{name: "temp_name", setup: old(uploadTempPrefix+"x", "x"), target: "/files/" + uploadTempPrefix + "x",
@@ -75,6 +79,16 @@ func folder(name string) func(*testing.T, string) {
 func linkTo(file, target, link string) func(*testing.T, string) {
 	return func(t *testing.T, dir string) {
 		writeFile(t, dir, file, "x")
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// rawLink is a setup making link a symbolic link to target, which need not
+// exist or be inside the folder.
+func rawLink(target, link string) func(*testing.T, string) {
+	return func(t *testing.T, dir string) {
 		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
 			t.Fatal(err)
 		}
