@@ -60,7 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.cfg.BodyTimeout, "body-timeout", server.DefaultBodyTimeout, "time each read of a request body may wait (0: no limit)")
 	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request (0: no limit)")
 	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time each write to a client may take (0: no limit)")
-	fs.IntVar(&o.cfg.MaxConns, "max-conns", server.DefaultMaxConns, "connections served at once; more wait in the listen backlog")
+	fs.IntVar(&o.cfg.MaxConns, "max-conns", server.DefaultMaxConns, "connections served at once; past it the one idle longest is closed, or new ones wait")
 	fs.DurationVar(&o.grace, "shutdown-grace", defaultShutdownGrace, "time requests in flight get to finish after SIGINT or SIGTERM")
 	fs.IntVar(&o.cfg.Limits.MaxTargetBytes, "max-target-bytes", http1.DefaultLimits.MaxTargetBytes, "longest request target (414 above)")
 	fs.IntVar(&o.cfg.Limits.MaxHeaderBytes, "max-header-bytes", http1.DefaultLimits.MaxHeaderBytes, "largest request head (431 above)")

@@ -567,7 +567,7 @@ func TestLimitFlags(t *testing.T) {
 	}
 
 	// One connection at a time: a second waits until the first, idle,
-	// is closed by the idle timeout.
+	// is closed to make room for it.
 	first := servertest.Dial(t, p.addr)
 	br := bufio.NewReader(first)
 	io.WriteString(first, "GET /echo/first HTTP/1.1\r\nHost: x\r\n\r\n")

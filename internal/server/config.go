@@ -28,8 +28,9 @@ type Config struct {
 	IdleTimeout time.Duration
 	// WriteTimeout bounds each write to the client.
 	WriteTimeout time.Duration
-	// MaxConns bounds the connections served at once; past it, new ones wait
-	// in the kernel's listen backlog.
+	// MaxConns bounds the connections served at once; past it, the one
+	// idle longest is closed to make room, or, when none is idle, new ones
+	// wait in the kernel's listen backlog.
 	MaxConns int
 	// AccessLog receives one line per request; nil turns the log off.
 	AccessLog io.Writer

@@ -105,6 +105,24 @@ func (p *parker) takeLocked(fd int, want *conn) bool {
 	return true
 }
 
+// evictIdlest closes the connection parked longest, if there is one, and
+// gives its slot back (see Server.takeSlot).
+func (p *parker) evictIdlest() {
+	p.mu.Lock()
+	var idlest *conn
+	for _, c := range p.conns {
+		if idlest == nil || c.parkedAt.Before(idlest.parkedAt) {
+			idlest = c
+		}
+	}
+	taken := idlest != nil && p.takeLocked(idlest.fd, idlest)
+	p.mu.Unlock()
+	if taken {
+		idlest.state.Store(stateClosed)
+		idlest.finish()
+	}
+}
+
 // parkSweepInterval is how often parked connections are checked against
 // the idle timeout.
 const parkSweepInterval = time.Second

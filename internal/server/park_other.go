@@ -9,3 +9,4 @@ func newParker(*Server) *parker   { return &parker{} }
 func (p *parker) park(*conn) bool { return false }
 func (p *parker) take(*conn) bool { return false }
 func (p *parker) stop()           {}
+func (p *parker) evictIdlest()    {}

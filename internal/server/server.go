@@ -47,9 +47,10 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Serve accepts connections on ln until Shutdown. A connection slot is
-// taken before Accept, so past MaxConns new clients wait in the listen
-// backlog and the ones being served are unaffected.
+// Serve accepts connections on ln until Shutdown. Each connection takes a
+// slot once accepted (takeSlot): past MaxConns, the next client is held
+// until one frees and the ones after it wait in the listen backlog, while
+// the ones being served are unaffected.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
 	if s.closing.Load() {
@@ -66,10 +67,8 @@ func (s *Server) Serve(ln net.Listener) error {
 	}()
 	var backoff time.Duration
 	for {
-		s.slots <- struct{}{}
 		nc, err := ln.Accept()
 		if err != nil {
-			<-s.slots
 			if s.closing.Load() {
 				return ErrServerClosed
 			}
@@ -85,6 +84,10 @@ func (s *Server) Serve(ln net.Listener) error {
 			return err
 		}
 		backoff = 0
+		if !s.takeSlot() {
+			nc.Close()
+			return ErrServerClosed
+		}
 		c := newConn(s, nc)
 		if !s.track(c) {
 			nc.Close()
@@ -93,6 +96,33 @@ func (s *Server) Serve(ln net.Listener) error {
 		}
 		go c.serve()
 	}
+}
+
+// takeSlot waits for a connection slot, and reports false if the server
+// closes first. With every slot taken, it closes the connection parked
+// longest to make room: an idle keep-alive client loses nothing but a
+// reconnection (RFC 9112 §9.3.1 lets it retry), while otherwise a crowd of
+// idle clients would lock every new one out until the idle timeout. A
+// connection busy with a request is never closed for this; when every one
+// is busy, the new client waits, looking again each time a connection
+// could have become idle enough to be parked.
+func (s *Server) takeSlot() bool {
+	select {
+	case s.slots <- struct{}{}:
+		return true
+	default:
+	}
+	retry := time.NewTicker(parkDelay)
+	defer retry.Stop()
+	for !s.closing.Load() {
+		s.parker.evictIdlest()
+		select {
+		case s.slots <- struct{}{}:
+			return true
+		case <-retry.C:
+		}
+	}
+	return false
 }
 
 func (s *Server) track(c *conn) bool {
