@@ -74,6 +74,9 @@ func errorStatus(err error) int {
 		return http1.StatusNotFound
 	case errors.Is(err, fs.ErrPermission):
 		return http1.StatusForbidden
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		// Out of file descriptors: the same request can succeed later.
+		return http1.StatusServiceUnavailable
 	case !errors.As(err, &errno):
 		// Not a system error: os.Root itself refused a name that leads
 		// outside the folder (a symbolic link pointing out).

@@ -385,6 +385,8 @@ func TestErrorStatusMapping(t *testing.T) {
 		{&fs.PathError{Op: "openat", Path: "x", Err: syscall.EACCES}, 403},
 		{&fs.PathError{Op: "openat", Path: "x", Err: syscall.EPERM}, 403},
 		{&fs.PathError{Op: "read", Path: "x", Err: syscall.EIO}, 500},
+		{&fs.PathError{Op: "openat", Path: "x", Err: syscall.EMFILE}, 503},
+		{&fs.PathError{Op: "openat", Path: "x", Err: syscall.ENFILE}, 503},
 		{escape, 403},
 	}
 	for _, tt := range tests {

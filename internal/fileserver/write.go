@@ -29,7 +29,9 @@ var rootMethods = []string{"GET", "HEAD", "OPTIONS"}
 //   - a name longer than the filesystem stores: 400, no state would let
 //     the request succeed;
 //   - no space or quota left: 507 (RFC 4918 §11.5);
-//   - no permission, or a symbolic link leading out of the folder: 403;
+//   - no permission, a read-only file system, or a symbolic link leading
+//     out of the folder: 403;
+//   - no file descriptor left: 503, the same request can succeed later;
 //   - anything else: 500.
 func (s *Server) fsStatus(err error) int {
 	switch {
@@ -43,8 +45,10 @@ func (s *Server) fsStatus(err error) int {
 		return http1.StatusBadRequest
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 		return http1.StatusInsufficientStorage
-	case errors.Is(err, fs.ErrPermission), s.escapes(err):
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS), s.escapes(err):
 		return http1.StatusForbidden
+	case errors.Is(err, syscall.EMFILE), errors.Is(err, syscall.ENFILE):
+		return http1.StatusServiceUnavailable
 	}
 	return http1.StatusInternalServerError
 }

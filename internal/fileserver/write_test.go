@@ -193,6 +193,9 @@ func TestFSStatus(t *testing.T) {
 		{"permission", wrap(syscall.EACCES), 403},
 		{"not_permitted", wrap(syscall.EPERM), 403},
 		{"escape", escape, 403},
+		{"read_only_fs", wrap(syscall.EROFS), 403},
+		{"no_descriptor", wrap(syscall.EMFILE), 503},
+		{"no_system_descriptor", wrap(syscall.ENFILE), 503},
 		{"io_error", wrap(syscall.EIO), 500},
 		{"other", errors.New("something else"), 500},
 	}
