@@ -96,7 +96,7 @@ func checkIfNoneMatch(r *http1.Request, st preconditionState) bool {
 // any date: If-Modified-Since never gets a stale 304 for it, and
 // If-Unmodified-Since fails (If-Match with its strong ETag still works).
 func modifiedSince(st preconditionState, t time.Time) bool {
-	if st.modTime.After(time.Now()) {
+	if laterSecond(st.modTime, http1.Now()) {
 		return true
 	}
 	return st.modTime.Truncate(time.Second).After(t)
@@ -138,7 +138,7 @@ func checkIfRange(r *http1.Request, st preconditionState) bool {
 	// A modification time in the future was never sent as Last-Modified
 	// (lastModifiedValue), so no date stands for it.
 	t, ok := parseHTTPDate(v)
-	return ok && hasModTime(st) && !st.modTime.After(time.Now()) && t.Equal(st.modTime.Truncate(time.Second))
+	return ok && hasModTime(st) && !laterSecond(st.modTime, http1.Now()) && t.Equal(st.modTime.Truncate(time.Second))
 }
 
 // httpDateFormats are the forms of HTTP-date a recipient must accept (RFC

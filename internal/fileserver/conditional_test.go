@@ -233,3 +233,26 @@ func TestFutureModTime(t *testing.T) {
 	wantStatus(t, "PUT If-Match", put, 204)
 	wantFile(t, dir, "small.txt", "new")
 }
+
+// TestLaterSecond: a Last-Modified may be sent only when its second is not
+// later than the Date's (RFC 9110 §8.8.2.1). The Date comes from a clock
+// that can lag into the previous second, so a file written just after a
+// second began is later than it, though not later than the system clock.
+func TestLaterSecond(t *testing.T) {
+	second := time.Date(2026, 12, 1, 3, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name       string
+		mtime, now time.Time
+		later      bool
+	}{
+		{"same_second_before", second.Add(100 * time.Millisecond), second.Add(900 * time.Millisecond), false},
+		{"same_second_after", second.Add(900 * time.Millisecond), second.Add(100 * time.Millisecond), false},
+		{"next_second_lagging_clock", second.Add(time.Second + 5*time.Millisecond), second.Add(995 * time.Millisecond), true},
+		{"past", second.Add(-time.Hour), second, false},
+		{"years_ahead", second.AddDate(10, 0, 0), second, true},
+	} {
+		if got := laterSecond(tt.mtime, tt.now); got != tt.later {
+			t.Errorf("%s: laterSecond = %v, want %v", tt.name, got, tt.later)
+		}
+	}
+}

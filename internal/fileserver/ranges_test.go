@@ -5,9 +5,12 @@ import (
 	"io"
 	"mime"
 	"mime/multipart"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseRanges(t *testing.T) {
@@ -107,7 +110,13 @@ var rangeFile = func() string {
 }()
 
 func TestRangeRequests(t *testing.T) {
-	addr, _ := startReadServer(t, Options{}, map[string]string{"r.txt": rangeFile, "empty.txt": ""})
+	addr, dir := startReadServer(t, Options{}, map[string]string{"r.txt": rangeFile, "empty.txt": ""})
+	// If-Range with a date needs a Last-Modified in a second already
+	// over (laterSecond); the file is made a minute old.
+	old := time.Now().Add(-time.Minute)
+	if err := os.Chtimes(filepath.Join(dir, "r.txt"), old, old); err != nil {
+		t.Fatal(err)
+	}
 	single := []struct {
 		name, value  string
 		start, end   int // inclusive

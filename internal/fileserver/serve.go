@@ -28,27 +28,33 @@ type fileMeta struct {
 	future bool
 }
 
+// laterSecond reports whether t falls in a later second than now: a
+// Last-Modified of t would then be later than a Date stamped at now.
+func laterSecond(t, now time.Time) bool {
+	return t.Unix() > now.Unix()
+}
+
 func metaOf(fi fs.FileInfo, name string) fileMeta {
 	return fileMeta{
 		etag:         etagOf(fi),
 		lastModified: fi.ModTime().UTC().Format(http1.TimeFormat),
 		contentType:  contentType(name),
-		future:       fi.ModTime().After(time.Now()),
+		future:       laterSecond(fi.ModTime(), http1.Now()),
 	}
 }
 
 // lastModifiedValue is the Last-Modified to send for a file. RFC 9110
 // §8.8.2.1: a modification time later than the response's Date (a file
 // unpacked from an archive, or copied from a machine whose clock is ahead)
-// must be replaced by the Date. http1 stamps the Date from a clock that
-// ticks every few milliseconds and may lag this one into the previous
-// second, so the value used is the second before now: never later than the
-// Date, and at most a second earlier. Such a time is no validator, and the
-// date conditions treat the file as modified (modifiedSince).
+// must be replaced by the Date. "Later" is judged against http1.Now, the
+// clock the Date is stamped from, which ticks every few milliseconds: a
+// file written in the first moments of a second, before that clock reached
+// it, counts as future too. Such a time is no validator, and the date
+// conditions treat the file as modified (modifiedSince).
 func lastModifiedValue(fi fs.FileInfo, meta fileMeta) string {
 	if meta.future {
-		if now := time.Now(); fi.ModTime().After(now) {
-			return now.Add(-time.Second).UTC().Format(http1.TimeFormat)
+		if now := http1.Now(); laterSecond(fi.ModTime(), now) {
+			return now.UTC().Format(http1.TimeFormat)
 		}
 	}
 	return meta.lastModified

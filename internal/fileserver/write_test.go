@@ -53,6 +53,12 @@ func TestWritePreconditions(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			addr, dir := startFiles(t, Options{})
 			writeFile(t, dir, "f", "v1")
+			// A file written this very second has no Last-Modified the
+			// date conditions can rely on (laterSecond); this one is old.
+			old := time.Now().Add(-time.Minute)
+			if err := os.Chtimes(filepath.Join(dir, "f"), old, old); err != nil {
+				t.Fatal(err)
+			}
 			fi, err := os.Stat(filepath.Join(dir, "f"))
 			if err != nil {
 				t.Fatal(err)

@@ -16,6 +16,15 @@ func coarseNow() time.Time {
 	return time.Unix(0, clock.nanos.Load())
 }
 
+// Now is the clock a response sent now is dated by (the Date field), to
+// within clockResolution and never ahead of the system clock. A handler
+// that compares a time it sends with the present, such as a Last-Modified
+// that must not be later than the Date (RFC 9110 §8.8.2.1), uses it so that
+// it agrees with the Date.
+func Now() time.Time {
+	return coarseNow()
+}
+
 // clockResolution is how often the ticker reads the clock.
 const clockResolution = 10 * time.Millisecond
 
