@@ -103,9 +103,11 @@ func modifiedSince(st preconditionState, t time.Time) bool {
 }
 
 // hasModTime reports whether the target has a modification date that the
-// date conditions can be compared with; without one they are ignored.
+// date conditions can be compared with; without one they are ignored. Any
+// time a file has counts, 1970 and before included (the Nix store dates
+// every file 1970-01-01 00:00:01): it is sent as Last-Modified.
 func hasModTime(st preconditionState) bool {
-	return st.exists && !st.modTime.IsZero() && st.modTime.Unix() > 0
+	return st.exists && !st.modTime.IsZero()
 }
 
 // headerDate parses the single HTTP-date in the field name. A missing field,

@@ -256,3 +256,40 @@ func TestLaterSecond(t *testing.T) {
 		}
 	}
 }
+
+// TestOldModTime: files dated at or before 1970 (the Unix epoch, or the
+// second after it that the Nix store gives every file) are sent with that
+// Last-Modified, and the date conditions honour it like any other.
+func TestOldModTime(t *testing.T) {
+	files := map[string]string{"epoch.txt": "e", "one.txt": "o", "before.txt": "b"}
+	addr, dir := startReadServer(t, Options{}, files)
+	times := map[string]time.Time{"epoch.txt": time.Unix(0, 0), "one.txt": time.Unix(1, 0), "before.txt": time.Unix(-86400, 0)}
+	for name, mtime := range times {
+		t.Run(name, func(t *testing.T) {
+			if err := os.Chtimes(filepath.Join(dir, name), mtime, mtime); err != nil {
+				t.Fatal(err)
+			}
+			target := "/files/" + name
+			lm := fetch(t, addr, "HEAD", target).Get("Last-Modified")
+			if want := mtime.UTC().Format(http1.TimeFormat); lm != want {
+				t.Fatalf("Last-Modified %q, want %q", lm, want)
+			}
+			earlier := mtime.Add(-time.Hour).UTC().Format(http1.TimeFormat)
+			for _, tc := range []struct {
+				method, field string
+				status        int
+			}{
+				{"GET", "If-Modified-Since: " + lm, 304},
+				{"GET", "If-Modified-Since: " + earlier, 200},
+				{"GET", "If-Unmodified-Since: " + lm, 200},
+				{"GET", "If-Unmodified-Since: " + earlier, 412},
+				{"GET", "If-Range: " + lm + "\r\nRange: bytes=0-0", 206},
+				{"DELETE", "If-Unmodified-Since: " + earlier, 412},
+			} {
+				if r := fetch(t, addr, tc.method, target, tc.field); r.Status != tc.status {
+					t.Errorf("%s %q: status %d, want %d", tc.method, tc.field, r.Status, tc.status)
+				}
+			}
+		})
+	}
+}
