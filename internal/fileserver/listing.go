@@ -130,7 +130,7 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 		}
 		page.Entries = make([]listingRow, len(entries))
 		for i, e := range entries {
-			row := listingRow{Name: e.Name, Href: "./" + url.PathEscape(e.Name), Size: "-", Time: e.ModTime.Format(time.DateTime)}
+			row := listingRow{Name: e.Name, Href: "./" + escapeSegment(e.Name), Size: "-", Time: e.ModTime.Format(time.DateTime)}
 			if e.IsDir {
 				row.Name += "/"
 				row.Href += "/"
@@ -227,14 +227,34 @@ func acceptsJSON(r *http1.Request) bool {
 }
 
 // escapePath percent-encodes a slash-separated name one segment at a time,
-// so that "/" stays a separator and every other byte that needs it is
-// encoded.
+// so that "/" stays a separator (escapeSegment).
 func escapePath(rel string) string {
 	segs := strings.Split(rel, "/")
 	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
+		segs[i] = escapeSegment(s)
 	}
 	return strings.Join(segs, "/")
+}
+
+// escapeSegment percent-encodes every byte of a name but the unreserved
+// ones (RFC 3986 §2.3: letters, digits, "-", ".", "_", "~"), as python's
+// http.server does. url.PathEscape leaves sub-delimiters such as "+", "&"
+// and ";" as they are, which html/template then writes as character
+// references (&#43;, &amp;) in an href: browsers decode those, but tools
+// that read links out of the page (lftp, wget's and grep's users) do not.
+func escapeSegment(name string) string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(name))
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '-', c == '.', c == '_', c == '~':
+			b = append(b, c)
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
 }
 
 // humanSize prints a size in binary units, as listings do.

@@ -2,6 +2,7 @@ package fileserver
 
 import (
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -278,6 +279,50 @@ func TestListingUnservableNames(t *testing.T) {
 	for _, href := range hrefs {
 		if r := fetch(t, addr, "GET", "/files/"+href); r.Status != 200 {
 			t.Errorf("link %q: %d", href, r.Status)
+		}
+	}
+}
+
+// TestListingLinksPercentEncoded checks that a link in the HTML listing is
+// the name percent-encoded byte for byte, with no character reference in
+// it, so that tools reading links out of the page get a working URL, and
+// that each one answers with its file. A folder asked without its slash is
+// redirected with the same encoding.
+func TestListingLinksPercentEncoded(t *testing.T) {
+	files := map[string]string{
+		"c++.txt":        "plus",
+		"a&b=c;d.txt":    "sub-delimiters",
+		"q?#x.txt":       "query and fragment",
+		"it's (1).txt":   "quote and parentheses",
+		"~user_-.txt":    "unreserved",
+		"dir $@!,*/f":    "in a folder",
+		"<script>x.html": "angle brackets",
+	}
+	addr, _ := startReadServer(t, Options{}, files)
+	body := string(fetch(t, addr, "GET", "/files/").Body)
+	var hrefs []string
+	for _, part := range strings.Split(body, `href="./`)[1:] {
+		href, _, _ := strings.Cut(part, `"`)
+		hrefs = append(hrefs, href)
+	}
+	want := []string{
+		"dir%20%24%40%21%2C%2A/", "%3Cscript%3Ex.html", "a%26b%3Dc%3Bd.txt", "c%2B%2B.txt",
+		"it%27s%20%281%29.txt", "q%3F%23x.txt", "~user_-.txt",
+	}
+	if !slices.Equal(hrefs, want) {
+		t.Fatalf("links %q, want %q", hrefs, want)
+	}
+	for _, href := range hrefs {
+		if strings.HasSuffix(href, "/") {
+			if r := fetch(t, addr, "GET", "/files/"+strings.TrimSuffix(href, "/")); r.Status != 301 || r.Get("Location") != "/files/"+href {
+				t.Errorf("folder %q without its slash: %d to %q", href, r.Status, r.Get("Location"))
+			}
+			continue
+		}
+		r := fetch(t, addr, "GET", "/files/"+href)
+		name, _ := url.PathUnescape(href)
+		if r.Status != 200 || string(r.Body) != files[name] {
+			t.Errorf("link %q: %d %q", href, r.Status, r.Body)
 		}
 	}
 }
