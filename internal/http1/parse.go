@@ -11,17 +11,9 @@ package http1
 // limit has been crossed, and a *ProtocolError for a request to refuse.
 func ParseHead(buf []byte, req *Request, lim *Limits) (int, error) {
 	req.reset()
-	pos := 0
-	// RFC 9112 §2.2: a server SHOULD ignore at least one empty line received
-	// before the request line; some clients send a CRLF after a POST body.
-	for pos < len(buf) && (buf[pos] == '\r' || buf[pos] == '\n') {
-		if buf[pos] == '\r' && (pos+1 >= len(buf) || buf[pos+1] != '\n') {
-			if pos+1 >= len(buf) {
-				return 0, ErrIncomplete
-			}
-			return 0, badRequest("bare CR before request line")
-		}
-		pos++
+	pos, err := skipEmptyLines(buf)
+	if err != nil {
+		return 0, err
 	}
 	n, err := parseRequestLine(buf[pos:], req, lim)
 	if err != nil {
@@ -44,7 +36,7 @@ func ParseHead(buf []byte, req *Request, lim *Limits) (int, error) {
 			break
 		}
 		if req.Header.Len() >= lim.MaxHeaderFields {
-			return 0, &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "too many header fields"}
+			return 0, errTooManyFields
 		}
 		f, err := parseField(line)
 		if err != nil {
@@ -56,6 +48,77 @@ func ParseHead(buf []byte, req *Request, lim *Limits) (int, error) {
 		return 0, err
 	}
 	return pos, nil
+}
+
+var errTooManyFields = &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "too many header fields"}
+
+// skipEmptyLines returns the position after the empty lines at the start of
+// buf. RFC 9112 §2.2: a server SHOULD ignore at least one empty line
+// received before the request line; some clients send a CRLF after a POST
+// body.
+func skipEmptyLines(buf []byte) (int, error) {
+	pos := 0
+	for pos < len(buf) && (buf[pos] == '\r' || buf[pos] == '\n') {
+		if buf[pos] == '\r' && (pos+1 >= len(buf) || buf[pos+1] != '\n') {
+			if pos+1 >= len(buf) {
+				return 0, ErrIncomplete
+			}
+			return 0, badRequest("bare CR before request line")
+		}
+		pos++
+	}
+	return pos, nil
+}
+
+// partialHead checks a head that has not all arrived for what can already
+// be refused: a request line that cannot be one (a TLS handshake sent to
+// the plain port, a line of junk), a malformed header line, one field too
+// many. Without it such a client would wait for the header timeout, holding
+// its connection, before hearing 400. It makes the checks ParseHead makes,
+// in the same order, so a head is refused with the status ParseHead would
+// give it whole. Each header line is looked at once, when it is complete;
+// the request line, at most a target's length, while it arrives.
+type partialHead struct {
+	// checked is how far complete lines were found good, 0 until the
+	// request line was; fields counts the header lines among them.
+	checked, fields int
+}
+
+// check looks at buf, the head so far (with no end yet), and returns the
+// error to refuse it with, or nil to wait for more.
+func (p *partialHead) check(buf []byte, lim *Limits) error {
+	if p.checked == 0 {
+		pos, err := skipEmptyLines(buf)
+		if err != nil {
+			return ignoreIncomplete(err)
+		}
+		var scratch Request
+		n, err := parseRequestLine(buf[pos:], &scratch, lim)
+		if err != nil {
+			return ignoreIncomplete(err)
+		}
+		p.checked = pos + n
+	}
+	for {
+		line, next, err := nextLine(buf, p.checked)
+		if err != nil || len(line) == 0 {
+			return ignoreIncomplete(err)
+		}
+		if p.fields >= lim.MaxHeaderFields {
+			return errTooManyFields
+		}
+		if _, err := parseField(line); err != nil {
+			return err
+		}
+		p.checked, p.fields = next, p.fields+1
+	}
+}
+
+func ignoreIncomplete(err error) error {
+	if err == ErrIncomplete {
+		return nil
+	}
+	return err
 }
 
 // tooLargeIfIncomplete turns ErrIncomplete into 431 once buf is longer

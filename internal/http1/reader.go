@@ -140,11 +140,13 @@ var errBufferFull = &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Re
 func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 	rd.unpin()
 	scanned := 0
+	var early partialHead
 	maxHead := lim.MaxHeaderBytes + lim.MaxTargetBytes + 64
 	for {
 		// Past MaxHeaderBytes without an end, ParseHead refuses the head
 		// at once (431, or 400 for what it cannot parse), rather than the
-		// header timeout answering 408 later.
+		// header timeout answering 408 later; before that, so does
+		// partialHead when what has arrived is already wrong.
 		if end := headEnd(rd.buf[rd.r:rd.w], scanned); end > 0 || rd.w-rd.r > lim.MaxHeaderBytes {
 			n, err := ParseHead(rd.buf[rd.r:rd.w], req, lim)
 			if err == ErrIncomplete {
@@ -156,6 +158,9 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 			rd.r += n
 			rd.headPinned = true
 			return nil
+		}
+		if err := early.check(rd.buf[rd.r:rd.w], lim); err != nil {
+			return err
 		}
 		scanned = max(0, rd.w-rd.r-3)
 		start := rd.w - rd.r

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -88,6 +89,60 @@ func TestReadHeadLimits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var req Request
 			err := readerFor(t, []byte(tc.raw)).ReadHead(&req, &DefaultLimits)
+			if got := statusOf(err); got != tc.status {
+				t.Fatalf("ReadHead: %v: status %d, want %d", err, got, tc.status)
+			}
+		})
+	}
+}
+
+// TestReadHeadRefusesEarly: a head whose start is already wrong is refused
+// as soon as that part has arrived, while the client still holds its
+// connection open, rather than by the header timeout: a TLS handshake sent
+// to the plain port, a line of junk, a bad header line. A head that is only
+// unfinished is waited for.
+func TestReadHeadRefusesEarly(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		status    int // 0: no refusal, the read runs into its deadline
+	}{
+		{"tls_client_hello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 400},
+		{"junk_line", "hello\r\n", 400},
+		{"lower_case_version", "GET / http/1.1\r\n", 400},
+		{"bad_field_line", "GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n", 400},
+		{"obs_fold", "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n", 400},
+		{"space_before_colon", "GET / HTTP/1.1\r\nHost : x\r\n", 400},
+		{"bare_cr", "GET /a\rb HTTP/1.1", 400},
+		{"http2", "GET / HTTP/2.0\r\n", 505},
+		// One field too many is found before the bad line after it, as
+		// ParseHead finds it in a whole head.
+		{"too_many_fields", "GET / HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X: y\r\n", 99) + "bad\r\n", 431},
+		{"long_target", "GET /" + strings.Repeat("a", 9<<10), 414},
+		{"unfinished_request_line", "GET /index.ht", 0},
+		{"unfinished_field", "GET / HTTP/1.1\r\nHost: x\r\nAccept: te", 0},
+		{"unfinished_after_empty_line", "\r\nGET / HTTP/1.1\r\nHost: x\r\n", 0},
+		{"cr_at_the_end", "GET / HTTP/1.1\r", 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, s := tcpPair(t)
+			if _, err := c.Write([]byte(tc.raw)); err != nil {
+				t.Fatal(err)
+			}
+			rd := NewReader(s)
+			wait := 10 * time.Second
+			if tc.status == 0 {
+				wait = 200 * time.Millisecond
+			}
+			rd.SetDeadline(time.Now().Add(wait))
+			var req Request
+			err := rd.ReadHead(&req, &DefaultLimits)
+			if tc.status == 0 {
+				if !errors.Is(err, os.ErrDeadlineExceeded) {
+					t.Fatalf("ReadHead: %v, want to wait for the rest", err)
+				}
+				return
+			}
 			if got := statusOf(err); got != tc.status {
 				t.Fatalf("ReadHead: %v: status %d, want %d", err, got, tc.status)
 			}
