@@ -41,6 +41,7 @@ func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) 
 		s.serveListing(w, r, f, name)
 	case fi.Mode().IsRegular() && !name.Dir:
 		meta := metaOf(fi, name.Rel)
+		meta.contentType = labelCharset(meta.contentType, f, fi.Size())
 		serveFile(w, r, s.cache.content(f, fi, name.Rel, meta), fi, meta)
 	default:
 		http1.Error(w, http1.StatusNotFound)

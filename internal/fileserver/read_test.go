@@ -136,6 +136,7 @@ func TestContentType(t *testing.T) {
 		"a.js":         "text/javascript; charset=utf-8",
 		"a.json":       "application/json",
 		"a.svg":        "image/svg+xml",
+		"a.xml":        "text/xml",
 		"a.wasm":       "application/wasm",
 		"a.mp4":        "video/mp4",
 		"dir.d/noext":  "application/octet-stream",
@@ -145,6 +146,56 @@ func TestContentType(t *testing.T) {
 	for name, want := range tests {
 		if got := contentType(name); got != want {
 			t.Errorf("contentType(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+// TestCharsetLabel: a text file is labelled UTF-8 only when its start is
+// valid UTF-8, judged on the whole of a small file and on the first
+// charsetSniffBytes of a large one, by GET and HEAD alike and from the
+// small-file cache as from the disk; a file in another encoding goes out
+// with the bare type, for the client to detect. XML never gets the label.
+func TestCharsetLabel(t *testing.T) {
+	ascii := strings.Repeat("plain ascii text\n", charsetSniffBytes/17+1)
+	euro := "\u20ac" // three bytes in UTF-8
+	cut := ascii[:charsetSniffBytes-1] + euro + "tail"
+	files := map[string]string{
+		"utf8.txt":        "caf\u00e9 \u2713\n",
+		"latin1.txt":      "caf\xe9\n",
+		"latin1.html":     "<!doctype html><meta charset=iso-8859-1><p>caf\xe9",
+		"utf16.txt":       "\xff\xfeh\x00i\x00",
+		"ascii.css":       "body { color: red }",
+		"empty.txt":       "",
+		"latin1.xml":      "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a>caf\xe9</a>",
+		"late_latin1.txt": ascii + "caf\xe9",
+		"cut_rune.txt":    cut,
+		"bad_small.md":    strings.Repeat("a", 100) + "\xc3",
+	}
+	want := map[string]string{
+		"utf8.txt":        "text/plain; charset=utf-8",
+		"latin1.txt":      "text/plain",
+		"latin1.html":     "text/html",
+		"utf16.txt":       "text/plain",
+		"ascii.css":       "text/css; charset=utf-8",
+		"empty.txt":       "text/plain; charset=utf-8",
+		"latin1.xml":      "text/xml",
+		"late_latin1.txt": "text/plain; charset=utf-8",
+		"cut_rune.txt":    "text/plain; charset=utf-8",
+		"bad_small.md":    "text/markdown",
+	}
+	s, _ := newServerFor(t, Options{}, files)
+	s.cache.racy = 0
+	addr := servertest.Start(t, s)
+	for name, ctype := range want {
+		for i, method := range []string{"HEAD", "GET", "GET"} { // the last GET of a small file is a cache hit
+			resp := fetch(t, addr, method, "/files/"+name)
+			wantCode(t, resp, 200)
+			if got := resp.Get("Content-Type"); got != ctype {
+				t.Errorf("%s %s (%d): Content-Type %q, want %q", method, name, i, got, ctype)
+			}
+			if method == "GET" && string(resp.Body) != files[name] {
+				t.Errorf("GET %s: body differs from the file", name)
+			}
 		}
 	}
 }
