@@ -58,6 +58,11 @@ func (s *Server) remove(r *http1.Request, name Name) int {
 		return http1.StatusNotFound
 	}
 	if link.IsDir() {
+		// An upload that has just made this folder has its file in it
+		// before it lets go of foldersMu (see store): the folder is not
+		// taken away from under it.
+		s.foldersMu.Lock()
+		defer s.foldersMu.Unlock()
 		empty, err := s.emptyFolder(name.Rel)
 		if err != nil {
 			return s.deleteStatus(err)

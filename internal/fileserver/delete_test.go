@@ -1,9 +1,17 @@
 package fileserver
 
 import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"ferry/internal/servertest"
 )
 
 func TestDelete(t *testing.T) {
@@ -93,4 +101,52 @@ func rawLink(target, link string) func(*testing.T, string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestDeleteFolderDuringUpload races a PUT into a new folder with a DELETE
+// of that folder: the DELETE may find nothing (404), an empty folder (204)
+// or the upload's file in it (409), but it never takes the folder away
+// between the upload making it and putting its file there, so every PUT
+// stores its file. (Before, about one PUT in ten got 404 and stored
+// nothing.)
+func TestDeleteFolderDuringUpload(t *testing.T) {
+	addr, dir := startFiles(t, Options{})
+	for i := range 100 {
+		folder := fmt.Sprintf("d%d", i)
+		deleted := make(chan error, 1)
+		go func() {
+			status, err := exchangeStatus(addr, request("DELETE", "/files/"+folder+"/", ""))
+			if err == nil && status != 404 && status != 204 && status != 409 {
+				err = fmt.Errorf("DELETE: %d", status)
+			}
+			deleted <- err
+		}()
+		resp := roundTrip(t, addr, request("PUT", "/files/"+folder+"/f", "body"))
+		if err := <-deleted; err != nil {
+			t.Fatal(err)
+		}
+		if resp.Status != 201 {
+			t.Fatalf("PUT into %s: %d, want 201", folder, resp.Status)
+		}
+		wantFile(t, dir, folder+"/f", "body")
+	}
+}
+
+// exchangeStatus sends raw on a connection of its own and returns the
+// response's status; unlike roundTrip it may run off the test goroutine.
+func exchangeStatus(addr, raw string) (int, error) {
+	c, err := net.DialTimeout("tcp", addr, servertest.Timeout)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(servertest.Timeout))
+	if _, err := io.WriteString(c, raw); err != nil {
+		return 0, err
+	}
+	resp, err := servertest.ReadResponse(bufio.NewReader(c), strings.Fields(raw)[0])
+	if err != nil {
+		return 0, err
+	}
+	return resp.Status, nil
 }

@@ -33,7 +33,8 @@ type Server struct {
 	// precondition still holds when the change it guards is made.
 	commitMu sync.Mutex
 	// foldersMu orders uploads making folders against failed uploads
-	// taking theirs away (see store).
+	// taking theirs away and deletes of empty folders (see store). It is
+	// never held while waiting for commitMu.
 	foldersMu   sync.Mutex
 	folderSyncs folderSyncs
 }

@@ -118,7 +118,8 @@ func innerLink(t *testing.T, dir string) {
 }
 
 // TestUploadLarge sends a few MiB of random bytes, framed by length and by
-// irregular chunks, and checks the stored file's SHA-256.
+// irregular chunks, and a smaller body in chunks of a few bytes, and checks
+// each stored file's SHA-256.
 func TestUploadLarge(t *testing.T) {
 	data := make([]byte, 3<<20+12345)
 	rand.Read(data)
@@ -131,9 +132,24 @@ func TestUploadLarge(t *testing.T) {
 		rest = rest[n:]
 	}
 	chunked.WriteString("0\r\n\r\n")
-	tests := []struct{ name, file, raw string }{
-		{"content_length", "big", request("PUT", "/files/big", string(data))},
-		{"chunked", "big-chunked", chunked.String()},
+	// Chunks of one to three bytes: gathered into full writes, not lost
+	// between them.
+	tiny := data[:200000]
+	var tinyChunked strings.Builder
+	tinyChunked.WriteString("PUT /files/tiny-chunked HTTP/1.1\r\nHost: ferry.test\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for rest, size := tiny, 1; len(rest) > 0; size = size%3 + 1 {
+		n := min(size, len(rest))
+		fmt.Fprintf(&tinyChunked, "%x\r\n%s\r\n", n, rest[:n])
+		rest = rest[n:]
+	}
+	tinyChunked.WriteString("0\r\n\r\n")
+	tests := []struct {
+		name, file, raw string
+		want            [32]byte
+	}{
+		{"content_length", "big", request("PUT", "/files/big", string(data)), want},
+		{"chunked", "big-chunked", chunked.String(), want},
+		{"tiny_chunks", "tiny-chunked", tinyChunked.String(), sha256.Sum256(tiny)},
 	}
 	addr, dir := startFiles(t, Options{})
 	for _, tt := range tests {
@@ -145,8 +161,8 @@ func TestUploadLarge(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if sha256.Sum256(got) != want {
-				t.Errorf("stored %d bytes with another SHA-256 than the %d sent", len(got), len(data))
+			if sha256.Sum256(got) != tt.want {
+				t.Errorf("stored %d bytes with another SHA-256 than the ones sent", len(got))
 			}
 		})
 	}

@@ -23,7 +23,7 @@ func interpret(req *Request) error {
 			}
 		case 6:
 			if EqualFold(f.Name, "expect") {
-				if !EqualFold(f.Value, "100-continue") {
+				if !onlyContinue(f.Value) {
 					return &ProtocolError{Status: StatusExpectationFailed, Reason: "unsupported expectation"}
 				}
 				req.ExpectContinue = req.ProtoMinor >= 1
@@ -193,3 +193,17 @@ var regNameChars = alnumAnd("-._~!$&'()*+,;=%")
 // ipv6Chars are those of an IPv6 address in brackets: hex digits, colons
 // and the dots of an embedded IPv4 address. The check goes no further.
 var ipv6Chars = charsOf("0123456789abcdefABCDEF:.")
+
+// onlyContinue reports whether an Expect value, a list (RFC 9110 §10.1.1),
+// names the 100-continue expectation and nothing else: once or several
+// times, as several Expect lines would. An empty value names nothing.
+func onlyContinue(v []byte) bool {
+	named := false
+	for e := range ListElements(v) {
+		if !EqualFold(e, "100-continue") {
+			return false
+		}
+		named = true
+	}
+	return named
+}

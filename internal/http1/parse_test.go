@@ -115,6 +115,8 @@ var goodRequests = []struct {
 		wantHead{method: "POST", target: "/", path: "/", host: "a", minor: 1, contentLength: -1, chunked: true, fields: 2}},
 	{"expect_continue", "PUT /f HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-Continue\r\n\r\n",
 		wantHead{method: "PUT", target: "/f", path: "/f", host: "a", minor: 1, contentLength: 3, expectContinue: true, fields: 3}},
+	{"expect_continue_list", "PUT /f HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nExpect: 100-continue, 100-Continue\r\n\r\n",
+		wantHead{method: "PUT", target: "/f", path: "/f", host: "a", minor: 1, contentLength: 3, expectContinue: true, fields: 3}},
 	{"expect_continue_http10_ignored", "PUT /f HTTP/1.0\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n",
 		wantHead{method: "PUT", target: "/f", path: "/f", minor: 0, contentLength: 3, close: true, fields: 2}},
 	{"percent_encoded_path", "GET /echo/a%20b?x=%23 HTTP/1.1\r\nHost: a\r\n\r\n",
@@ -305,6 +307,8 @@ var badRequests = []struct {
 	{"te_folded", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\n\r\n", 400},
 	{"expect_other", "PUT / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n", 417},
 	{"expect_empty", "PUT / HTTP/1.1\r\nHost: a\r\nExpect:\r\n\r\n", 417},
+	{"expect_list_with_other", "PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue, 200-ok\r\n\r\n", 417},
+	{"expect_list_empty_elements", "PUT / HTTP/1.1\r\nHost: a\r\nExpect: , ,\r\n\r\n", 417},
 }
 
 func TestParseHeadBad(t *testing.T) {
