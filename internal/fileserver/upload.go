@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,6 +21,15 @@ import (
 const uploadBufferSize = 128 << 10
 
 var uploadBufPool = sync.Pool{New: func() any { b := make([]byte, uploadBufferSize); return &b }}
+
+// maxWriteDepth bounds how many segments (folders and the file) the name
+// of a written file may have. An 8 KiB target holds 4,000 one-letter
+// folders: making them, and taking them away again when the upload fails,
+// costs time that grows with the square of the depth (seconds of CPU for
+// one request, under the lock every folder-making upload needs) and disk
+// far beyond the body. Real trees are much shallower; reads and deletes
+// are not limited, so deeper trees made by other means stay reachable.
+const maxWriteDepth = 64
 
 // uploadFolderPerm and uploadFilePerm are the permissions of the folders an
 // upload creates and of a file it creates (before the umask). A replaced
@@ -68,6 +78,10 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 	if name.Dir {
 		// A name ending in "/" asks for a folder, which a body cannot be.
 		http1.Error(w, http1.StatusConflict)
+		return
+	}
+	if strings.Count(name.Rel, "/") >= maxWriteDepth {
+		http1.Error(w, http1.StatusRequestURITooLong)
 		return
 	}
 	if s.opts.MaxUpload > 0 && r.ContentLength > s.opts.MaxUpload {

@@ -570,3 +570,26 @@ func TestUploadBesideFailedUpload(t *testing.T) {
 		}
 	}
 }
+
+// TestUploadDepth: a written file's name may have maxWriteDepth segments,
+// folders included; a deeper one is refused with 414 before anything is
+// made. Reading a deeper file made by other means still works.
+func TestUploadDepth(t *testing.T) {
+	addr, dir := startFiles(t, Options{})
+	deepest := strings.Repeat("a/", maxWriteDepth-1) + "f"
+	for _, method := range []string{"PUT", "POST"} {
+		if resp := roundTrip(t, addr, request(method, "/files/"+deepest, "deep")); resp.Status != 201 && resp.Status != 204 {
+			t.Fatalf("%s at depth %d: %d", method, maxWriteDepth, resp.Status)
+		}
+		wantFile(t, dir, deepest, "deep")
+		tooDeep := "/files/b/" + deepest
+		if resp := roundTrip(t, addr, request(method, tooDeep, "deeper")); resp.Status != 414 {
+			t.Fatalf("%s at depth %d: %d, want 414", method, maxWriteDepth+1, resp.Status)
+		}
+		wantAbsent(t, dir, "b")
+	}
+	writeFile(t, dir, "c/"+deepest, "made here")
+	if resp := roundTrip(t, addr, request("GET", "/files/c/"+deepest, "")); resp.Status != 200 || string(resp.Body) != "made here" {
+		t.Fatalf("GET of a deeper file: %d %q", resp.Status, resp.Body)
+	}
+}
