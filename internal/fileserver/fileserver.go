@@ -6,6 +6,7 @@ package fileserver
 
 import (
 	"os"
+	"runtime"
 	"sync"
 
 	"ferry/internal/http1"
@@ -37,6 +38,9 @@ type Server struct {
 	// never held while waiting for commitMu.
 	foldersMu   sync.Mutex
 	folderSyncs folderSyncs
+	// listings holds a token for each listing being built (see
+	// serveListing).
+	listings chan struct{}
 }
 
 // Prefix is the path under which the file server is mounted.
@@ -44,7 +48,13 @@ const Prefix = "/files/"
 
 // New returns a Server for the folder root.
 func New(root *os.Root, opts Options) *Server {
-	return &Server{root: root, opts: opts, cache: newSmallFileCache(root), folderSyncs: folderSyncs{fsync: fsyncFolder}}
+	return &Server{
+		root:        root,
+		opts:        opts,
+		cache:       newSmallFileCache(root),
+		folderSyncs: folderSyncs{fsync: fsyncFolder},
+		listings:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+	}
 }
 
 // Methods are the methods the file server takes, for the router's Allow.

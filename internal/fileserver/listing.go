@@ -57,7 +57,10 @@ func (p listingPage) NextOrder(column string) string {
 
 // serveListing answers GET or HEAD for a folder with its entries, as HTML
 // or, when Accept asks for it, as JSON. The body is rendered in full
-// first, so it goes out with Content-Length.
+// first, so it goes out with Content-Length. A listing of a large folder
+// takes memory in proportion (about 1 KiB an entry while it is built) and
+// is CPU-bound, so at most one per core, and two at least, are built at
+// once; more requests wait their turn rather than multiply the memory.
 func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.File, name Name) {
 	// A listing has neither ETag nor Last-Modified, but it exists: If-Match
 	// fails unless it is "*", If-None-Match: * gets 304, and the date
@@ -75,6 +78,8 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 		http1.Error(w, http1.StatusPreconditionFailed)
 		return
 	}
+	s.listings <- struct{}{}
+	defer func() { <-s.listings }()
 	des, err := dir.ReadDir(-1)
 	if err != nil {
 		http1.Error(w, errorStatus(err))

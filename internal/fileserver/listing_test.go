@@ -1,7 +1,12 @@
 package fileserver
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,6 +16,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"ferry/internal/servertest"
 )
 
 // listingFiles are named so that name, size and time orders all differ.
@@ -323,6 +330,41 @@ func TestListingLinksPercentEncoded(t *testing.T) {
 		name, _ := url.PathUnescape(href)
 		if r.Status != 200 || string(r.Body) != files[name] {
 			t.Errorf("link %q: %d %q", href, r.Status, r.Body)
+		}
+	}
+}
+
+// TestListingsConcurrent asks for many listings at once, more than are
+// built at a time: each waits its turn and every one is complete.
+func TestListingsConcurrent(t *testing.T) {
+	files := map[string]string{}
+	for i := range 200 {
+		files[fmt.Sprintf("f%03d.txt", i)] = "x"
+	}
+	addr, _ := startReadServer(t, Options{}, files)
+	want := fetch(t, addr, "GET", "/files/").Body
+	const n = 24
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			c, err := net.DialTimeout("tcp", addr, servertest.Timeout)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(servertest.Timeout))
+			io.WriteString(c, "GET /files/ HTTP/1.1\r\nHost: x\r\n\r\n")
+			resp, err := servertest.ReadResponse(bufio.NewReader(c), "GET")
+			if err == nil && (resp.Status != 200 || !bytes.Equal(resp.Body, want)) {
+				err = fmt.Errorf("status %d, %d bytes, want 200 and %d bytes", resp.Status, len(resp.Body), len(want))
+			}
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
