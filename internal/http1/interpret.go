@@ -1,5 +1,7 @@
 package http1
 
+import "net/netip"
+
 // interpret derives the request's framing and connection semantics from its
 // header fields. Every rule here is a request-smuggling defence or an RFC
 // 9112 requirement; a violation is a *ProtocolError, which closes the
@@ -155,13 +157,8 @@ func validHost(h []byte) bool {
 	host, port := h, []byte(nil)
 	if len(h) > 0 && h[0] == '[' {
 		end := indexByte(h, ']')
-		if end < 0 {
+		if end < 0 || !validIPv6Literal(h[1:end]) {
 			return false
-		}
-		for _, c := range h[1:end] {
-			if !ipv6Chars[c] {
-				return false
-			}
 		}
 		if rest := h[end+1:]; len(rest) > 0 {
 			if rest[0] != ':' {
@@ -173,8 +170,15 @@ func validHost(h []byte) bool {
 	} else if i := indexByte(h, ':'); i >= 0 {
 		host, port = h[:i], h[i+1:]
 	}
-	for _, c := range host {
-		if !regNameChars[c] {
+	for i := 0; i < len(host); i++ {
+		switch c := host[i]; {
+		case c == '%':
+			// A percent-encoded octet (RFC 3986 §2.1), nothing else.
+			if i+2 >= len(host) || !isHex(host[i+1]) || !isHex(host[i+2]) {
+				return false
+			}
+			i += 2
+		case !regNameChars[c]:
 			return false
 		}
 	}
@@ -186,9 +190,25 @@ func validHost(h []byte) bool {
 	return true
 }
 
+// validIPv6Literal reports whether b, the inside of an IP-literal's
+// brackets, is an IPv6 address (RFC 3986 §3.2.2). An IPv4 address in
+// brackets, or empty ones, are not; nor is the IPvFuture form, which no
+// client sends.
+func validIPv6Literal(b []byte) bool {
+	for _, c := range b {
+		if !ipv6Chars[c] {
+			return false
+		}
+	}
+	addr, err := netip.ParseAddr(string(b))
+	return err == nil && addr.Is6()
+}
+
+func isHex(c byte) bool { return ipv6Chars[c] && c != ':' && c != '.' }
+
 // regNameChars are a reg-name's (and an IPv4 address's) characters:
 // unreserved, sub-delims and the percent sign of pct-encoded.
-var regNameChars = alnumAnd("-._~!$&'()*+,;=%")
+var regNameChars = alnumAnd("-._~!$&'()*+,;=")
 
 // ipv6Chars are those of an IPv6 address in brackets: hex digits, colons
 // and the dots of an embedded IPv4 address. The check goes no further.

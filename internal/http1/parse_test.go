@@ -89,6 +89,8 @@ var goodRequests = []struct {
 		wantHead{method: "GET", target: "/", path: "/", host: "[::1]:4221", minor: 1, fields: 1}},
 	{"ipv6_host_embedded_ipv4", "GET / HTTP/1.1\r\nHost: [::ffff:127.0.0.1]\r\n\r\n",
 		wantHead{method: "GET", target: "/", path: "/", host: "[::ffff:127.0.0.1]", minor: 1, fields: 1}},
+	{"host_percent_encoded", "GET / HTTP/1.1\r\nHost: caf%C3%A9.example:80\r\n\r\n",
+		wantHead{method: "GET", target: "/", path: "/", host: "caf%C3%A9.example:80", minor: 1, fields: 1}},
 	{"host_empty_port", "GET / HTTP/1.1\r\nHost: a:\r\n\r\n",
 		wantHead{method: "GET", target: "/", path: "/", host: "a:", minor: 1, fields: 1}},
 	{"ows_around_value", "GET / HTTP/1.1\r\nHost: \t a \t\r\nX-Empty:\r\n\r\n",
@@ -258,6 +260,15 @@ var badRequests = []struct {
 	{"host_ipv6_unbracketed", "GET / HTTP/1.1\r\nHost: ::1\r\n\r\n", 400},
 	{"host_ipv6_not_hex", "GET / HTTP/1.1\r\nHost: [zz]\r\n\r\n", 400},
 	{"host_bracket_inside", "GET / HTTP/1.1\r\nHost: a]b\r\n\r\n", 400},
+	{"host_lone_percent", "GET / HTTP/1.1\r\nHost: %\r\n\r\n", 400},
+	{"host_bad_percent", "GET / HTTP/1.1\r\nHost: %zz\r\n\r\n", 400},
+	{"host_short_percent", "GET / HTTP/1.1\r\nHost: a%4\r\n\r\n", 400},
+	{"host_short_percent_port", "GET / HTTP/1.1\r\nHost: a%4:80\r\n\r\n", 400},
+	{"host_empty_brackets", "GET / HTTP/1.1\r\nHost: []\r\n\r\n", 400},
+	{"host_ipv6_colon_only", "GET / HTTP/1.1\r\nHost: [:]\r\n\r\n", 400},
+	{"host_ipv6_one_group", "GET / HTTP/1.1\r\nHost: [1]\r\n\r\n", 400},
+	{"host_ipv4_in_brackets", "GET / HTTP/1.1\r\nHost: [1.2.3.4]\r\n\r\n", 400},
+	{"host_ipvfuture", "GET / HTTP/1.1\r\nHost: [v1.x]\r\n\r\n", 400},
 	{"absolute_form_bad_port", "GET http://h:8x/ HTTP/1.1\r\nHost: h\r\n\r\n", 400},
 	{"space_before_colon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400},
 	{"tab_before_colon", "GET / HTTP/1.1\r\nHost\t: a\r\n\r\n", 400},
@@ -353,16 +364,18 @@ func TestParseHeadByteClasses(t *testing.T) {
 			func(c byte) bool { return c == '\t' || c >= ' ' && c != 0x7f }},
 		{"version", func(c byte) string { return "GET / HTTP/1" + string(c) + "1\r\nHost: a\r\n\r\n" },
 			func(c byte) bool { return c == '.' }},
-		// Inside a reg-name: a colon would start a port, "b" is none.
+		// Inside a reg-name: a colon would start a port, "b" is none, and
+		// "%b" is half a percent-encoded octet.
 		{"host", func(c byte) string { return "GET / HTTP/1.1\r\nHost: a" + string(c) + "b\r\n\r\n" },
 			func(c byte) bool {
-				return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("-._~!$&'()*+,;=%", c) >= 0
+				return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("-._~!$&'()*+,;=", c) >= 0
 			}},
 		{"host_port", func(c byte) string { return "GET / HTTP/1.1\r\nHost: a:8" + string(c) + "0\r\n\r\n" },
 			func(c byte) bool { return c >= '0' && c <= '9' }},
+		// "::X1" is an IPv6 address for a hex digit X only.
 		{"host_ipv6", func(c byte) string { return "GET / HTTP/1.1\r\nHost: [::" + string(c) + "1]\r\n\r\n" },
 			func(c byte) bool {
-				return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == ':' || c == '.'
+				return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 			}},
 	}
 	for _, p := range parts {
