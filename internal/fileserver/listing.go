@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"html/template"
+	"io/fs"
 	"net/url"
 	"os"
 	"path"
@@ -29,21 +30,15 @@ type entry struct {
 	IsDir   bool      `json:"isDir"`
 }
 
-// listingPage is what the HTML template sees.
+// listingPage is what the HTML template sees. The template is in two
+// parts, "top" and "bottom"; the table rows between them are written by
+// hand (appendRow): html/template's reflection made up most of the time of
+// a large listing.
 type listingPage struct {
-	Path    string // the folder's decoded path, "/files/a/b/"
-	Parent  bool   // a parent folder can be linked to
-	Sort    string
-	Order   string
-	Entries []listingRow
-}
-
-// listingRow is an entry made ready to print.
-type listingRow struct {
-	Name string // as on disk, with "/" after a folder's name
-	Href string // relative link, percent-encoded
-	Size string
-	Time string
+	Path   string // the folder's decoded path, "/files/a/b/"
+	Parent bool   // a parent folder can be linked to
+	Sort   string
+	Order  string
 }
 
 // NextOrder is the order a column's header link asks for: clicking the
@@ -97,9 +92,14 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 		if !servableSegment(n) || (!s.opts.ShowHidden && strings.HasPrefix(n, ".")) {
 			continue
 		}
-		// Through the root, so a link is followed only when it stays
-		// inside; links that point out, or nowhere, are left out.
-		fi, err := s.root.Stat(path.Join(name.Rel, n))
+		// ReadDir has the entry's own information already (an lstat
+		// relative to the folder). A link is followed through the root,
+		// so only when it stays inside; links that point out, or
+		// nowhere, are left out.
+		fi, err := de.Info()
+		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+			fi, err = s.root.Stat(path.Join(name.Rel, n))
+		}
 		if err != nil || !(fi.IsDir() || fi.Mode().IsRegular()) {
 			continue
 		}
@@ -133,18 +133,15 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 		if name.Rel != "." {
 			page.Path += name.Rel + "/"
 		}
-		page.Entries = make([]listingRow, len(entries))
-		for i, e := range entries {
-			row := listingRow{Name: e.Name, Href: "./" + escapeSegment(e.Name), Size: "-", Time: e.ModTime.Format(time.DateTime)}
-			if e.IsDir {
-				row.Name += "/"
-				row.Href += "/"
-			} else {
-				row.Size = humanSize(e.Size)
-			}
-			page.Entries[i] = row
+		body.Grow(len(entries) * listingRowBytes)
+		err := listingTemplate.ExecuteTemplate(&body, "top", page)
+		for _, e := range entries {
+			body.Write(appendRow(body.AvailableBuffer(), e))
 		}
-		if err := listingTemplate.Execute(&body, page); err != nil {
+		if err == nil {
+			err = listingTemplate.ExecuteTemplate(&body, "bottom", page)
+		}
+		if err != nil {
 			http1.Error(w, http1.StatusInternalServerError)
 			return
 		}
@@ -275,4 +272,57 @@ func humanSize(n int64) string {
 		i++
 	}
 	return strconv.FormatFloat(f, 'f', 1, 64) + " " + units[i:i+1] + "iB"
+}
+
+// listingRowBytes is about what one row takes, to size the body once.
+const listingRowBytes = 192
+
+// appendRow appends the table row of one entry: a link to it (relative,
+// every byte but the unreserved ones percent-encoded, so it needs no
+// further escaping in the attribute), its name with the characters HTML
+// gives a meaning to escaped, "/" after a folder's, its size ("-" for a
+// folder) and its modification time.
+func appendRow(b []byte, e entry) []byte {
+	b = append(b, "\n<tr><td><a href=\"./"...)
+	b = append(b, escapeSegment(e.Name)...)
+	if e.IsDir {
+		b = append(b, '/')
+	}
+	b = append(b, "\">"...)
+	b = appendHTMLText(b, e.Name)
+	if e.IsDir {
+		b = append(b, '/')
+	}
+	b = append(b, "</a></td><td class=\"size\">"...)
+	if e.IsDir {
+		b = append(b, '-')
+	} else {
+		b = append(b, humanSize(e.Size)...)
+	}
+	b = append(b, "</td><td>"...)
+	b = e.ModTime.AppendFormat(b, time.DateTime)
+	return append(b, "</td></tr>"...)
+}
+
+// appendHTMLText appends s escaped for HTML text or a quoted attribute:
+// the five characters with a meaning there become references, as
+// html.EscapeString writes them.
+func appendHTMLText(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '&':
+			b = append(b, "&amp;"...)
+		case '<':
+			b = append(b, "&lt;"...)
+		case '>':
+			b = append(b, "&gt;"...)
+		case '"':
+			b = append(b, "&#34;"...)
+		case '\'':
+			b = append(b, "&#39;"...)
+		default:
+			b = append(b, c)
+		}
+	}
+	return b
 }
