@@ -319,6 +319,11 @@ func TestListingLinksPercentEncoded(t *testing.T) {
 	if !slices.Equal(hrefs, want) {
 		t.Fatalf("links %q, want %q", hrefs, want)
 	}
+	for _, text := range []string{">&lt;script&gt;x.html<", ">it&#39;s (1).txt<", ">a&amp;b=c;d.txt<", ">dir $@!,*/<"} {
+		if !strings.Contains(body, text) {
+			t.Errorf("listing lacks the escaped name %q", text)
+		}
+	}
 	for _, href := range hrefs {
 		if strings.HasSuffix(href, "/") {
 			if r := fetch(t, addr, "GET", "/files/"+strings.TrimSuffix(href, "/")); r.Status != 301 || r.Get("Location") != "/files/"+href {
