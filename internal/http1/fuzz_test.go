@@ -148,9 +148,9 @@ func (c *memConn) SetWriteDeadline(time.Time) error { return nil }
 
 // decodeWithBody decodes data as a chunked body through a Reader and a
 // Body, reading readSize bytes at a time from a connection that delivers
-// step bytes per read. It returns the payload, the error and whether the
-// bytes after the body are exactly rest.
-func decodeWithBody(t *testing.T, data []byte, step, readSize int) ([]byte, error, []byte) {
+// step bytes per read. It returns the payload, the bytes after the body
+// and the error.
+func decodeWithBody(t *testing.T, data []byte, step, readSize int) (payload, rest []byte, err error) {
 	conn := &memConn{data: append([]byte(chunkedHead), data...), step: step}
 	rd := NewReader(conn)
 	req := Request{Body: NewBody(rd)}
@@ -171,13 +171,13 @@ func decodeWithBody(t *testing.T, data []byte, step, readSize int) ([]byte, erro
 				t.Fatal("io.EOF before the body is done")
 			}
 			rest, _ := io.ReadAll(rd)
-			return out, nil, rest
+			return out, rest, nil
 		}
 		if err != nil {
 			if err != io.ErrUnexpectedEOF && statusOf(err) != StatusBadRequest {
 				t.Fatalf("error %v", err)
 			}
-			return out, err, nil
+			return out, nil, err
 		}
 		if n == 0 {
 			if stalls++; stalls > 3 {
@@ -198,8 +198,8 @@ func FuzzChunkedBody(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		small, smallErr, smallRest := decodeWithBody(t, data, 3, 5)
-		big, bigErr, bigRest := decodeWithBody(t, data, 1<<20, 64<<10)
+		small, smallRest, smallErr := decodeWithBody(t, data, 3, 5)
+		big, bigRest, bigErr := decodeWithBody(t, data, 1<<20, 64<<10)
 		if !bytes.Equal(small, big) || (smallErr == nil) != (bigErr == nil) || !bytes.Equal(smallRest, bigRest) {
 			t.Fatalf("read sizes change the result: %q %v / %q %v", small, smallErr, big, bigErr)
 		}

@@ -66,8 +66,6 @@ func (h *Header) All() iter.Seq2[[]byte, []byte] {
 	}
 }
 
-func (h *Header) reset() { h.fields = h.fields[:0] }
-
 // EqualFold reports whether a and b hold the same ASCII text ignoring case,
 // without allocating: header names, codings and tokens, from the read
 // buffer ([]byte) or a handler's header (string), are compared with it.

@@ -291,10 +291,7 @@ func (c *conn) lingeringClose() {
 
 func (c *conn) setIdle() bool {
 	c.state.Store(stateIdle)
-	if c.srv.closing.Load() {
-		return false
-	}
-	return true
+	return !c.srv.closing.Load()
 }
 
 func (c *conn) setActive() bool {

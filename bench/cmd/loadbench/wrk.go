@@ -168,7 +168,7 @@ func checkRow(s *server, r *row) error {
 		return fmt.Errorf("status %d, want %d", resp.StatusCode, want.status)
 	}
 	if ct := resp.Header.Get("Content-Type"); want.ctype != "" && !strings.HasPrefix(ct, want.ctype) {
-		return fmt.Errorf("Content-Type %q, want %s...", ct, want.ctype)
+		return fmt.Errorf("Content-Type %q, want one starting with %s", ct, want.ctype)
 	}
 	var rd io.Reader = resp.Body
 	if enc := resp.Header.Get("Content-Encoding"); want.gzip {
