@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -75,39 +76,10 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 	}
 	s.listings <- struct{}{}
 	defer func() { <-s.listings }()
-	des, err := dir.ReadDir(-1)
+	entries, err := s.readEntries(dir, name)
 	if err != nil {
 		http1.Error(w, errorStatus(err))
 		return
-	}
-	entries := make([]entry, 0, len(des))
-	for _, de := range des {
-		n := de.Name()
-		// Names no request can reach (invalid UTF-8, control bytes, a
-		// backslash, an upload's temporary file) are left out rather than
-		// linked to: resolveName refuses them, and serving them would mean
-		// loosening the checks that keep paths unambiguous. Leaving them
-		// out also keeps the HTML valid UTF-8, as its charset says, and
-		// the JSON free of names it would mangle.
-		if !servableSegment(n) || (!s.opts.ShowHidden && strings.HasPrefix(n, ".")) {
-			continue
-		}
-		// ReadDir has the entry's own information already (an lstat
-		// relative to the folder). A link is followed through the root,
-		// so only when it stays inside; links that point out, or
-		// nowhere, are left out.
-		fi, err := de.Info()
-		if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-			fi, err = s.root.Stat(path.Join(name.Rel, n))
-		}
-		if err != nil || !(fi.IsDir() || fi.Mode().IsRegular()) {
-			continue
-		}
-		e := entry{Name: n, ModTime: fi.ModTime().UTC().Truncate(time.Second), IsDir: fi.IsDir()}
-		if !e.IsDir {
-			e.Size = fi.Size()
-		}
-		entries = append(entries, e)
 	}
 	query, _ := url.ParseQuery(string(r.Query))
 	sortBy, order := query.Get("sort"), query.Get("order")
@@ -152,6 +124,53 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 	// a compressing writer needs the bytes to give HEAD the same
 	// Content-Encoding and Content-Length as GET.
 	w.Write(body.Bytes())
+}
+
+// readDirBatch is how many entries readEntries reads at a time: the
+// directory entries are dropped batch by batch as they become listing
+// entries, rather than all held at once beside them.
+const readDirBatch = 1024
+
+// readEntries reads the listable entries of the folder dir, which is name.
+func (s *Server) readEntries(dir *os.File, name Name) ([]entry, error) {
+	entries := []entry{} // an empty folder's JSON listing is [], not null
+	for {
+		des, err := dir.ReadDir(readDirBatch)
+		for _, de := range des {
+			n := de.Name()
+			// Names no request can reach (invalid UTF-8, control bytes, a
+			// backslash, an upload's temporary file) are left out rather than
+			// linked to: resolveName refuses them, and serving them would mean
+			// loosening the checks that keep paths unambiguous. Leaving them
+			// out also keeps the HTML valid UTF-8, as its charset says, and
+			// the JSON free of names it would mangle.
+			if !servableSegment(n) || (!s.opts.ShowHidden && strings.HasPrefix(n, ".")) {
+				continue
+			}
+			// ReadDir has the entry's own information already (an lstat
+			// relative to the folder). A link is followed through the root,
+			// so only when it stays inside; links that point out, or
+			// nowhere, are left out.
+			fi, err := de.Info()
+			if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				fi, err = s.root.Stat(path.Join(name.Rel, n))
+			}
+			if err != nil || !(fi.IsDir() || fi.Mode().IsRegular()) {
+				continue
+			}
+			e := entry{Name: n, ModTime: fi.ModTime().UTC().Truncate(time.Second), IsDir: fi.IsDir()}
+			if !e.IsDir {
+				e.Size = fi.Size()
+			}
+			entries = append(entries, e)
+		}
+		if err == io.EOF {
+			return entries, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // listingType is the listing's type for r: JSON when Accept asks for it.

@@ -373,3 +373,27 @@ func TestListingsConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestListingSizes lists an empty folder (JSON "[]", not "null") and one
+// with more entries than are read from the folder at a time, which all
+// appear, in order.
+func TestListingSizes(t *testing.T) {
+	files := map[string]string{"empty/.keep": ""}
+	var want []string
+	for i := range 2*readDirBatch + 7 {
+		name := fmt.Sprintf("f%05d", i)
+		files["many/"+name] = ""
+		want = append(want, name)
+	}
+	addr, dir := startReadServer(t, Options{}, files)
+	if err := os.Remove(filepath.Join(dir, "empty", ".keep")); err != nil {
+		t.Fatal(err)
+	}
+	resp := fetch(t, addr, "GET", "/files/empty/", "Accept: application/json")
+	if strings.TrimSpace(string(resp.Body)) != "[]" {
+		t.Errorf("empty folder: %q, want []", resp.Body)
+	}
+	if got := names(listJSON(t, addr, "/files/many/")); !slices.Equal(got, want) {
+		t.Errorf("%d entries listed, want %d", len(got), len(want))
+	}
+}
