@@ -246,6 +246,9 @@ func TestUploadRefused(t *testing.T) {
 		{name: "short_body_in_new_folders", raw: "POST /files/n1/n2/f HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: 100\r\n\r\n" + x(10),
 			status: 400, halfClose: true},
 		{name: "length_over_limit", raw: request("PUT", "/files/f", x(limit+1)), status: 413},
+		// The 413 says close, so the server closes at once, without
+		// waiting (the body timeout) for a body it will not read.
+		{name: "length_over_limit_body_not_sent", raw: "PUT /files/f HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: 1001\r\n\r\n", status: 413},
 		{name: "chunked_over_limit", raw: chunkedRequest("PUT", "/files/f", x(400), x(400), x(201)), status: 413},
 		{name: "post_chunked_over_limit", raw: chunkedRequest("POST", "/files/f", x(limit+1)), status: 413},
 		{name: "short_body", raw: "PUT /files/f HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: 100\r\n\r\n" + x(10),

@@ -137,8 +137,10 @@ func (w *Response) Started() bool { return w.status != 0 || w.committed }
 // BodyBytes is the number of body bytes sent, for the access log.
 func (w *Response) BodyBytes() int64 { return w.sentBody }
 
-// CloseAfter reports whether the connection must close after this response.
-func (w *Response) CloseAfter() bool { return w.closeAfter }
+// CloseAfter reports whether the connection must close after this
+// response: because it was set to, or because the header, not committed
+// yet, will say "Connection: close".
+func (w *Response) CloseAfter() bool { return w.closeAfter || w.header.close }
 
 // SetClose makes the connection close after this response; before the head
 // is committed the response will say "Connection: close".
