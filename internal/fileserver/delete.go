@@ -14,8 +14,9 @@ import (
 // empty (deleting it would take more than the client named), 405 for the
 // served folder itself.
 //
-// A symbolic link is removed, not what it points to; a folder is checked for
-// emptiness before the preconditions, because RFC 9110 §13.2.1 has a server
+// A symbolic link is removed, not what it points to; named with a trailing
+// slash, it stands for the folder it leads to, which must exist, be inside
+// and be empty. A folder is checked for emptiness before the preconditions, because RFC 9110 §13.2.1 has a server
 // ignore preconditions when it would refuse the request anyway.
 func (s *Server) serveDelete(w http1.ResponseWriter, r *http1.Request, name Name) {
 	if !s.writable(w) {
@@ -57,10 +58,12 @@ func (s *Server) remove(r *http1.Request, name Name) int {
 	if name.Dir && !info.IsDir() {
 		return http1.StatusNotFound
 	}
-	if link.IsDir() {
-		// An upload that has just made this folder has its file in it
-		// before it lets go of foldersMu (see store): the folder is not
-		// taken away from under it.
+	if link.IsDir() || (name.Dir && info.IsDir()) {
+		// "link/" stands for the folder the link leads to, which must be
+		// empty too; then the link goes, never the folder. An upload
+		// that has just made a folder has its file in it before it lets
+		// go of foldersMu (see store): the folder is not taken away from
+		// under it.
 		s.foldersMu.Lock()
 		defer s.foldersMu.Unlock()
 		empty, err := s.emptyFolder(name.Rel)

@@ -37,8 +37,12 @@ func TestDelete(t *testing.T) {
 			gone: []string{"ln"}, kept: []string{"real/f"}},
 		{name: "link_to_file", setup: linkTo("real/f", "real/f", "ln"), target: "/files/ln", status: 204,
 			gone: []string{"ln"}, kept: []string{"real/f"}},
-		{name: "link_to_folder_slash", setup: linkTo("real/f", "real", "ln"), target: "/files/ln/", status: 204,
-			gone: []string{"ln"}, kept: []string{"real/f"}},
+		{name: "link_to_folder_slash", setup: linkTo("real/f", "real", "ln"), target: "/files/ln/", status: 409,
+			kept: []string{"ln", "real/f"}},
+		{name: "link_to_empty_folder_slash", setup: func(t *testing.T, dir string) {
+			folder("real")(t, dir)
+			rawLink("real", "ln")(t, dir)
+		}, target: "/files/ln/", status: 204, gone: []string{"ln"}, kept: []string{"real"}},
 		{name: "link_out", setup: rawLink("..", "out"), target: "/files/out", status: 204, gone: []string{"out"}},
 		{name: "link_out_slash", setup: rawLink("..", "out"), target: "/files/out/", status: 403, kept: []string{"out"}},
 		{name: "dangling_link", setup: rawLink("nothing", "ln"), target: "/files/ln", status: 204, gone: []string{"ln"}},

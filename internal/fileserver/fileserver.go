@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"ferry/internal/http1"
 )
@@ -38,9 +39,12 @@ type Server struct {
 	// never held while waiting for commitMu.
 	foldersMu   sync.Mutex
 	folderSyncs folderSyncs
-	// listings holds a token for each listing being built (see
-	// serveListing).
-	listings chan struct{}
+	// listings holds a token for each listing being built, and
+	// listingBytes counts the bytes of large ones being sent, at most
+	// listingBudget (see buildListing and serveListing).
+	listings      chan struct{}
+	listingBytes  atomic.Int64
+	listingBudget int64
 }
 
 // Prefix is the path under which the file server is mounted.
@@ -49,11 +53,12 @@ const Prefix = "/files/"
 // New returns a Server for the folder root.
 func New(root *os.Root, opts Options) *Server {
 	return &Server{
-		root:        root,
-		opts:        opts,
-		cache:       newSmallFileCache(root),
-		folderSyncs: folderSyncs{fsync: fsyncFolder},
-		listings:    make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		root:          root,
+		opts:          opts,
+		cache:         newSmallFileCache(root),
+		folderSyncs:   folderSyncs{fsync: fsyncFolder},
+		listings:      make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		listingBudget: listingBytesBudget,
 	}
 }
 

@@ -53,10 +53,7 @@ func (p listingPage) NextOrder(column string) string {
 
 // serveListing answers GET or HEAD for a folder with its entries, as HTML
 // or, when Accept asks for it, as JSON. The body is rendered in full
-// first, so it goes out with Content-Length. A listing of a large folder
-// takes memory in proportion (about 1 KiB an entry while it is built) and
-// is CPU-bound, so at most one per core, and two at least, are built at
-// once; more requests wait their turn rather than multiply the memory.
+// first (buildListing), so it goes out with Content-Length.
 func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.File, name Name) {
 	// A listing has neither ETag nor Last-Modified, but it exists: If-Match
 	// fails unless it is "*", If-None-Match: * gets 304, and the date
@@ -74,12 +71,47 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 		http1.Error(w, http1.StatusPreconditionFailed)
 		return
 	}
+	body, status := s.buildListing(r, dir, name)
+	if status != 0 {
+		http1.Error(w, status)
+		return
+	}
+	if n := int64(body.Len()); n > smallListingBytes {
+		// Built listings waiting for slow clients to take them are
+		// bounded in total; past that, large ones are refused for now
+		// rather than let memory grow with the number of readers.
+		if total := s.listingBytes.Add(n); total > s.listingBudget && total > n {
+			s.listingBytes.Add(-n)
+			w.Header().Set("Retry-After", "5")
+			http1.Error(w, http1.StatusServiceUnavailable)
+			return
+		}
+		defer s.listingBytes.Add(-n)
+	}
+	h := w.Header()
+	h.Set("Vary", "Accept")
+	h.Set("Content-Type", listingType(r))
+	h.SetContentLength(int64(body.Len()))
+	w.WriteHeader(http1.StatusOK)
+	// HEAD writes the body too: the connection's writer sends none, while
+	// a compressing writer needs the bytes to give HEAD the same
+	// Content-Encoding and Content-Length as GET.
+	w.Write(body.Bytes())
+}
+
+// buildListing renders the listing of the folder dir, which is name, as r
+// asks for it, or returns the status to answer with. At most one listing
+// per core, and two at least, is built at a time (s.listings): a large one
+// takes about 1 KiB of memory an entry while it is built, and CPU; more
+// requests wait their turn rather than multiply the memory. The token is
+// given back before the listing is sent, so clients slow to read theirs do
+// not hold up anyone else's.
+func (s *Server) buildListing(r *http1.Request, dir *os.File, name Name) (*bytes.Buffer, int) {
 	s.listings <- struct{}{}
 	defer func() { <-s.listings }()
 	entries, err := s.readEntries(dir, name)
 	if err != nil {
-		http1.Error(w, errorStatus(err))
-		return
+		return nil, errorStatus(err)
 	}
 	query, _ := url.ParseQuery(string(r.Query))
 	sortBy, order := query.Get("sort"), query.Get("order")
@@ -92,13 +124,9 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 	sortEntries(entries, sortBy, order == "desc")
 
 	var body bytes.Buffer
-	h := w.Header()
-	h.Set("Vary", "Accept")
-	h.Set("Content-Type", listingType(r))
 	if acceptsJSON(r) {
 		if err := json.NewEncoder(&body).Encode(entries); err != nil {
-			http1.Error(w, http1.StatusInternalServerError)
-			return
+			return nil, http1.StatusInternalServerError
 		}
 	} else {
 		page := listingPage{Parent: name.Rel != ".", Sort: sortBy, Order: order, Path: Prefix}
@@ -114,16 +142,10 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 			err = listingTemplate.ExecuteTemplate(&body, "bottom", page)
 		}
 		if err != nil {
-			http1.Error(w, http1.StatusInternalServerError)
-			return
+			return nil, http1.StatusInternalServerError
 		}
 	}
-	h.SetContentLength(int64(body.Len()))
-	w.WriteHeader(http1.StatusOK)
-	// HEAD writes the body too: the connection's writer sends none, while
-	// a compressing writer needs the bytes to give HEAD the same
-	// Content-Encoding and Content-Length as GET.
-	w.Write(body.Bytes())
+	return &body, 0
 }
 
 // readDirBatch is how many entries readEntries reads at a time: the
@@ -292,6 +314,14 @@ func humanSize(n int64) string {
 	}
 	return strconv.FormatFloat(f, 'f', 1, 64) + " " + units[i:i+1] + "iB"
 }
+
+// smallListingBytes is the size up to which a built listing is not counted
+// against the budget of listings being sent: it goes into the socket's
+// buffer at once. listingBytesBudget is that budget, for the larger ones.
+const (
+	smallListingBytes  = 64 << 10
+	listingBytesBudget = 128 << 20
+)
 
 // listingRowBytes is about what one row takes, to size the body once.
 const listingRowBytes = 192

@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -171,25 +170,6 @@ func TestMaxConns(t *testing.T) {
 		t.Fatalf("second client: %d %q", resp.Status, resp.Body)
 	}
 	third.expectUsable()
-}
-
-// raiseFileLimit lifts the soft limit on open files to at least n, or
-// skips the test when the hard limit does not allow it.
-func raiseFileLimit(t *testing.T, n uint64) {
-	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("getrlimit: %v", err)
-	}
-	if lim.Cur >= n {
-		return
-	}
-	if lim.Max < n {
-		t.Skipf("open file limit %d is below %d", lim.Max, n)
-	}
-	lim.Cur = n
-	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("setrlimit: %v", err)
-	}
 }
 
 // TestThousandConnections holds 1,000 keep-alive connections open at
