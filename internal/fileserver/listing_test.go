@@ -275,11 +275,7 @@ func TestListingUnservableNames(t *testing.T) {
 	if !utf8.Valid(resp.Body) {
 		t.Errorf("the HTML listing is not valid UTF-8")
 	}
-	var hrefs []string
-	for _, part := range strings.Split(string(resp.Body), `href="./`)[1:] {
-		href, _, _ := strings.Cut(part, `"`)
-		hrefs = append(hrefs, href)
-	}
+	hrefs := entryLinks(string(resp.Body))
 	if wantHrefs := []string{"ok.txt", "%C3%A9%20ok.txt"}; !slices.Equal(hrefs, wantHrefs) {
 		t.Fatalf("links %q, want %q", hrefs, wantHrefs)
 	}
@@ -307,11 +303,7 @@ func TestListingLinksPercentEncoded(t *testing.T) {
 	}
 	addr, _ := startReadServer(t, Options{}, files)
 	body := string(fetch(t, addr, "GET", "/files/").Body)
-	var hrefs []string
-	for _, part := range strings.Split(body, `href="./`)[1:] {
-		href, _, _ := strings.Cut(part, `"`)
-		hrefs = append(hrefs, href)
-	}
+	hrefs := entryLinks(body)
 	want := []string{
 		"dir%20%24%40%21%2C%2A/", "%3Cscript%3Ex.html", "a%26b%3Dc%3Bd.txt", "c%2B%2B.txt",
 		"it%27s%20%281%29.txt", "q%3F%23x.txt", "~user_-.txt",
@@ -396,4 +388,15 @@ func TestListingSizes(t *testing.T) {
 	if got := names(listJSON(t, addr, "/files/many/")); !slices.Equal(got, want) {
 		t.Errorf("%d entries listed, want %d", len(got), len(want))
 	}
+}
+
+// entryLinks returns the links to entries ("./name") in an HTML listing,
+// without their "./".
+func entryLinks(body string) []string {
+	var hrefs []string
+	for _, part := range strings.Split(body, `href="./`)[1:] {
+		href, _, _ := strings.Cut(part, `"`)
+		hrefs = append(hrefs, href)
+	}
+	return hrefs
 }
