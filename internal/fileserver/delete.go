@@ -51,8 +51,9 @@ func (s *Server) remove(r *http1.Request, name Name) int {
 			info = target
 		case name.Dir:
 			// "link/" names the folder the link leads to, which
-			// is missing (404) or out of bounds (403), as for GET.
-			return s.deleteStatus(err)
+			// is missing, a loop of links (404) or out of bounds
+			// (403): the statuses GET gives.
+			return errorStatus(err)
 		}
 	}
 	if name.Dir && !info.IsDir() {

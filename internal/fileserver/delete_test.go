@@ -47,6 +47,8 @@ func TestDelete(t *testing.T) {
 		{name: "link_out_slash", setup: rawLink("..", "out"), target: "/files/out/", status: 403, kept: []string{"out"}},
 		{name: "dangling_link", setup: rawLink("nothing", "ln"), target: "/files/ln", status: 204, gone: []string{"ln"}},
 		{name: "dangling_link_slash", setup: rawLink("nothing", "ln"), target: "/files/ln/", status: 404, kept: []string{"ln"}},
+		{name: "link_loop_slash", setup: rawLink("ln", "ln"), target: "/files/ln/", status: 404, kept: []string{"ln"}},
+		{name: "link_loop", setup: rawLink("ln", "ln"), target: "/files/ln", status: 204, gone: []string{"ln"}},
 		{name: "root", target: "/files/", status: 405},
 		{name: "root_no_slash", target: "/files", status: 405},
 		{name: "temp_name", setup: old(uploadTempPrefix+"x", "x"), target: "/files/" + uploadTempPrefix + "x",

@@ -76,10 +76,11 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 		http1.Error(w, status)
 		return
 	}
-	if n := int64(body.Len()); n > smallListingBytes {
+	if n := int64(body.Len()); n > smallListingBytes && r.Method != "HEAD" {
 		// Built listings waiting for slow clients to take them are
 		// bounded in total; past that, large ones are refused for now
-		// rather than let memory grow with the number of readers.
+		// rather than let memory grow with the number of readers. A
+		// HEAD sends no body and waits for no reader.
 		if total := s.listingBytes.Add(n); total > s.listingBudget && total > n {
 			s.listingBytes.Add(-n)
 			w.Header().Set("Retry-After", "5")

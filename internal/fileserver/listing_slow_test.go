@@ -68,7 +68,8 @@ func TestSlowListingReadersBlockNobody(t *testing.T) {
 
 // TestListingBudget: large listings being sent count against a budget;
 // past it, a large listing is refused with 503 and Retry-After, while a
-// small one is still served. The first large listing always goes.
+// small one, or a HEAD, is still served. The first large listing always
+// goes.
 func TestListingBudget(t *testing.T) {
 	s, _ := newServerFor(t, Options{}, bigFolder())
 	s.listingBudget = 1 << 20
@@ -80,5 +81,8 @@ func TestListingBudget(t *testing.T) {
 	}
 	if resp := fetch(t, addr, "GET", "/files/small/"); resp.Status != 200 {
 		t.Fatalf("small listing: %d", resp.Status)
+	}
+	if resp := fetch(t, addr, "HEAD", "/files/big/"); resp.Status != 200 {
+		t.Fatalf("HEAD of a large listing, which sends no body: %d", resp.Status)
 	}
 }
