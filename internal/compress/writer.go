@@ -145,7 +145,7 @@ func (cw *writer) WriteHeader(status int) {
 // Write implements http1.ResponseWriter.
 func (cw *writer) Write(p []byte) (int, error) {
 	if cw.state == undecided {
-		if err := cw.decide(false); err != nil {
+		if err := cw.decide(false, int64(len(p))); err != nil {
 			return 0, err
 		}
 	}
@@ -171,7 +171,7 @@ func (cw *writer) Write(p []byte) (int, error) {
 // it declared was copied.
 func (cw *writer) ReadFrom(src io.Reader) (int64, error) {
 	if cw.state == undecided {
-		if err := cw.decide(false); err != nil {
+		if err := cw.decide(false, -1); err != nil {
 			return 0, err
 		}
 	}
@@ -225,8 +225,9 @@ func copyThrough(dst io.Writer, src io.Reader, limit int64) (int64, error) {
 }
 
 // decide chooses how the response is sent, once. finishing is set when
-// the handler returned without writing a byte of body.
-func (cw *writer) decide(finishing bool) error {
+// the handler returned without writing a byte of body; handed is the length
+// of the handler's first Write, -1 for a body copied from a reader.
+func (cw *writer) decide(finishing bool, handed int64) error {
 	cw.state = identity
 	if cw.status != 0 {
 		cw.w.WriteHeader(cw.status)
@@ -242,11 +243,14 @@ func (cw *writer) decide(finishing bool) error {
 	ct := h.Get("Content-Type")
 	cw.declared = h.ContentLength()
 	etag := h.Get("ETag")
-	if cw.declared > 0 && cw.declared <= maxCachedFile {
+	if cw.declared > 0 && (cw.declared <= maxCachedFile || handed == cw.declared) {
 		// A body of known length up to maxCachedFile is compressed whole
 		// into memory and sent with its compressed length; one with a
-		// strong ETag (a file) is kept in the cache too.
-		cw.store = cw.cache != nil && isStrongETag(etag)
+		// strong ETag (a file) is kept in the cache too. So is a larger
+		// body handed over whole in one Write (a listing): the handler
+		// holds it in memory already, and with its compressed length it
+		// goes out with Content-Length, as a body known in full must.
+		cw.store = cw.cache != nil && isStrongETag(etag) && cw.declared <= maxCachedFile
 		if cw.store {
 			cw.key = append(append(cw.key[:0], byte(cw.coding)), cw.req.Path...)
 			if e := cw.cache.get(cw.key, etag, ct, cw.declared); e != nil {
@@ -370,7 +374,7 @@ func (cw *writer) setCoded(h *http1.ResponseHeader, etag string) {
 // reports it truncated, as the connection closing would for identity.
 func (cw *writer) finish() error {
 	if cw.state == undecided {
-		return cw.decide(true)
+		return cw.decide(true, -1)
 	}
 	complete := cw.declared < 0 || cw.written == cw.declared
 	switch cw.state {

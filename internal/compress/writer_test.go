@@ -451,6 +451,38 @@ func TestLargeFileStreamed(t *testing.T) {
 	}
 }
 
+// TestLargeBodyHandedWhole: a body over maxCachedFile that the handler
+// writes in one piece with its length (as a listing is) is compressed
+// whole and sent with Content-Length, for HEAD as for GET; written in
+// pieces, it is streamed chunked.
+func TestLargeBodyHandedWhole(t *testing.T) {
+	body := text(maxCachedFile*2, 11)
+	addr := start(t, http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().SetContentLength(int64(len(body)))
+		if r.Path[1] == 'p' {
+			w.Write(body[:len(body)/2])
+			w.Write(body[len(body)/2:])
+			return
+		}
+		w.Write(body)
+	}))
+	resp := get(t, addr, "GET", "/whole", ae("gzip"))
+	wantGzip(t, resp, body)
+	if resp.Chunked || resp.Get("Content-Length") != strconv.Itoa(len(resp.Body)) {
+		t.Errorf("whole: chunked %v, Content-Length %q for %d bytes", resp.Chunked, resp.Get("Content-Length"), len(resp.Body))
+	}
+	head, _ := responseHead(t, addr, "HEAD", "/whole", ae("gzip"))
+	if get, _ := responseHead(t, addr, "GET", "/whole", ae("gzip")); get != head {
+		t.Errorf("GET:\n%s\nHEAD:\n%s", get, head)
+	}
+	resp = get(t, addr, "GET", "/pieces", ae("gzip"))
+	wantGzip(t, resp, body)
+	if !resp.Chunked {
+		t.Errorf("in pieces: not chunked")
+	}
+}
+
 func TestShortBodyDetectable(t *testing.T) {
 	body := text(3000, 10)
 	for _, etag := range []string{`"cacheable"`, ""} {
