@@ -287,7 +287,6 @@ func escapePath(rel string) string {
 // references (&#43;, &amp;) in an href: browsers decode those, but tools
 // that read links out of the page (lftp, wget's and grep's users) do not.
 func escapeSegment(name string) string {
-	const hex = "0123456789ABCDEF"
 	b := make([]byte, 0, len(name))
 	for i := 0; i < len(name); i++ {
 		switch c := name[i]; {
@@ -295,10 +294,16 @@ func escapeSegment(name string) string {
 			c == '-', c == '.', c == '_', c == '~':
 			b = append(b, c)
 		default:
-			b = append(b, '%', hex[c>>4], hex[c&15])
+			b = appendPercent(b, c)
 		}
 	}
 	return string(b)
+}
+
+// appendPercent appends c percent-encoded, "%XX".
+func appendPercent(dst []byte, c byte) []byte {
+	const hex = "0123456789ABCDEF"
+	return append(dst, '%', hex[c>>4], hex[c&15])
 }
 
 // humanSize prints a size in binary units, as listings do.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"strings"
 	"syscall"
 
 	"ferry/internal/http1"
@@ -51,17 +52,40 @@ func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) 
 // redirectToFolder sends a folder asked for without its trailing slash to
 // the slash form (301), so that the listing's relative links resolve
 // inside it. The Location is built from the decoded name, re-encoded one
-// segment at a time, and keeps the query.
+// segment at a time, and keeps the query, with the bytes a query may not
+// hold (RFC 3986 §3.4) percent-encoded.
 func redirectToFolder(w http1.ResponseWriter, r *http1.Request, name Name) {
-	loc := Prefix
+	loc := []byte(Prefix)
 	if name.Rel != "." {
-		loc += escapePath(name.Rel) + "/"
+		loc = append(append(loc, escapePath(name.Rel)...), '/')
 	}
 	if len(r.Query) > 0 {
-		loc += "?" + string(r.Query)
+		loc = appendQuery(append(loc, '?'), r.Query)
 	}
-	w.Header().Set("Location", loc)
+	w.Header().Set("Location", string(loc))
 	http1.Error(w, http1.StatusMovedPermanently)
+}
+
+// appendQuery appends the query q, as the request sent it, percent-encoding
+// what RFC 3986 §3.4 does not allow in one: a request target may carry
+// such bytes ('"', '<', '>', '[', '\\', '^', '`', '{', '|', '}'), and a
+// '%' that starts no percent-encoded octet.
+func appendQuery(dst, q []byte) []byte {
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '%' && i+2 < len(q) && isHexDigit(q[i+1]) && isHexDigit(q[i+2]):
+		case c == '%' || strings.IndexByte("\"<>[\\]^`{|}", c) >= 0:
+			dst = appendPercent(dst, c)
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+func isHexDigit(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // errorStatus maps a file system error to the status a client sees; the

@@ -266,6 +266,7 @@ func TestFolderRedirect(t *testing.T) {
 		{"/files/sub%20dir?sort=size&order=desc", "/files/sub%20dir/?sort=size&order=desc"},
 		{"/files", "/files/"},
 		{"/files/sub%20dir%2F", "/files/sub%20dir/"},
+		{`/files/sub%20dir?q="<a>"&b=[1]|{x}^%zz%41`, "/files/sub%20dir/?q=%22%3Ca%3E%22&b=%5B1%5D%7C%7Bx%7D%5E%25zz%41"},
 	}
 	for _, tt := range tests {
 		resp := fetch(t, addr, "GET", tt.target)

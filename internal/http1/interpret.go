@@ -157,7 +157,7 @@ func validHost(h []byte) bool {
 	host, port := h, []byte(nil)
 	if len(h) > 0 && h[0] == '[' {
 		end := indexByte(h, ']')
-		if end < 0 || !validIPv6Literal(h[1:end]) {
+		if end < 0 || !validIPLiteral(h[1:end]) {
 			return false
 		}
 		if rest := h[end+1:]; len(rest) > 0 {
@@ -190,11 +190,13 @@ func validHost(h []byte) bool {
 	return true
 }
 
-// validIPv6Literal reports whether b, the inside of an IP-literal's
-// brackets, is an IPv6 address (RFC 3986 §3.2.2). An IPv4 address in
-// brackets, or empty ones, are not; nor is the IPvFuture form, which no
-// client sends.
-func validIPv6Literal(b []byte) bool {
+// validIPLiteral reports whether b, the inside of an IP-literal's
+// brackets, is an IPv6 address or the IPvFuture form (RFC 3986 §3.2.2). An
+// IPv4 address in brackets, or empty ones, are neither.
+func validIPLiteral(b []byte) bool {
+	if len(b) > 0 && (b[0] == 'v' || b[0] == 'V') {
+		return validIPvFuture(b[1:])
+	}
 	for _, c := range b {
 		if !ipv6Chars[c] {
 			return false
@@ -202,6 +204,26 @@ func validIPv6Literal(b []byte) bool {
 	}
 	addr, err := netip.ParseAddr(string(b))
 	return err == nil && addr.Is6()
+}
+
+// validIPvFuture checks what follows the "v" of IPvFuture:
+// 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ).
+func validIPvFuture(b []byte) bool {
+	dot := indexByte(b, '.')
+	if dot < 1 || dot == len(b)-1 {
+		return false
+	}
+	for _, c := range b[:dot] {
+		if !isHex(c) {
+			return false
+		}
+	}
+	for _, c := range b[dot+1:] {
+		if !regNameChars[c] && c != ':' {
+			return false
+		}
+	}
+	return true
 }
 
 func isHex(c byte) bool { return ipv6Chars[c] && c != ':' && c != '.' }
