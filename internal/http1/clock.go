@@ -1,7 +1,6 @@
 package http1
 
 import (
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -11,8 +10,20 @@ import (
 // and reading the clock was the largest single user-space cost of a
 // keep-alive request in the profile; a ticker reads it once per tick
 // instead. Deadlines come out up to one tick early, far inside their slack.
+//
+// The ticker runs only while the clock is read: after idleTicks ticks with
+// no reader it stops, so an idle server is not woken a hundred times a
+// second, and the next reader starts it again. The first reader after each
+// tick reads the real clock itself, so a clock restarted after a pause is
+// never stale.
 func coarseNow() time.Time {
-	clock.once.Do(startClock)
+	if !clock.used.Load() {
+		clock.advance(time.Now().UnixNano())
+		clock.used.Store(true)
+		if clock.running.CompareAndSwap(false, true) {
+			go runClock()
+		}
+	}
 	return time.Unix(0, clock.nanos.Load())
 }
 
@@ -25,21 +36,56 @@ func Now() time.Time {
 	return coarseNow()
 }
 
-// clockResolution is how often the ticker reads the clock.
-const clockResolution = 10 * time.Millisecond
+// clockResolution is how often the ticker reads the clock, and idleTicks
+// how many ticks without a reader stop it.
+const (
+	clockResolution = 10 * time.Millisecond
+	idleTicks       = 100
+)
 
-var clock struct {
-	once  sync.Once
+// coarseClock is the time coarseNow reads, in Unix nanoseconds.
+type coarseClock struct {
 	nanos atomic.Int64
+	// used is set by a reader and cleared by each tick; running is set
+	// while a ticker goroutine runs.
+	used, running atomic.Bool
 }
 
-func startClock() {
-	clock.nanos.Store(time.Now().UnixNano())
-	go func() {
-		for t := range time.Tick(clockResolution) {
-			clock.nanos.Store(t.UnixNano())
+var clock coarseClock
+
+// advance moves the clock to n, never back: a tick delivered late must not
+// undo a reader's fresher reading (a Date could go back a second).
+func (c *coarseClock) advance(n int64) {
+	for {
+		old := c.nanos.Load()
+		if n <= old || c.nanos.CompareAndSwap(old, n) {
+			return
 		}
-	}()
+	}
+}
+
+// runClock is the ticker. Before it stops it looks once more for a reader
+// that came after its last tick but saw it still running, and if there is
+// one, runs on.
+func runClock() {
+	tick := time.NewTicker(clockResolution)
+	defer tick.Stop()
+	idle := 0
+	for t := range tick.C {
+		clock.advance(t.UnixNano())
+		if clock.used.Swap(false) {
+			idle = 0
+			continue
+		}
+		if idle++; idle < idleTicks {
+			continue
+		}
+		clock.running.Store(false)
+		if !clock.used.Load() || !clock.running.CompareAndSwap(false, true) {
+			return
+		}
+		idle = 0
+	}
 }
 
 // lazyDeadline remembers the deadline last set on a connection. Moving a

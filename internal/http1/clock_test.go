@@ -39,3 +39,24 @@ func TestLazyDeadline(t *testing.T) {
 		t.Fatal("a deadline 59 s later (past the 1 s slack) was not moved")
 	}
 }
+
+// TestCoarseClockStopsWhenIdle: unread, the ticker stops (an idle server
+// is not woken every 10 ms); read again, the clock is current at once and
+// the ticker runs again.
+func TestCoarseClockStopsWhenIdle(t *testing.T) {
+	coarseNow()
+	deadline := time.Now().Add(10 * time.Second)
+	for clock.running.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the ticker still runs 10 s after the clock was last read")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(3 * clockResolution)
+	if d := time.Since(coarseNow()); d < 0 || d > time.Second {
+		t.Fatalf("after a pause the clock is %v behind", d)
+	}
+	if !clock.running.Load() {
+		t.Fatal("reading the clock did not start the ticker again")
+	}
+}
