@@ -53,7 +53,7 @@ func wantStatus(t *testing.T, what string, resp *servertest.Response, status int
 		t.Fatalf("%s: status %d, want %d", what, resp.Status, status)
 	}
 	if status >= 400 {
-		if want := fmt.Sprintf("%d %s\n", status, http1.StatusText(status)); string(resp.Body) != want {
+		if want := fmt.Sprintf("%d %s\n", status, statusWord(status)); string(resp.Body) != want {
 			t.Errorf("%s: body %q, want %q", what, resp.Body, want)
 		}
 	}

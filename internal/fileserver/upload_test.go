@@ -293,7 +293,7 @@ func TestUploadRefused(t *testing.T) {
 }
 
 func statusWord(code int) string {
-	return map[int]string{400: "Bad Request", 413: "Content Too Large"}[code]
+	return map[int]string{400: "Bad Request", 412: "Precondition Failed", 413: "Content Too Large"}[code]
 }
 
 // TestUploadRefusedKeepsConnection checks that a write refused before its

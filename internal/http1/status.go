@@ -57,15 +57,6 @@ var statusText = map[int]string{
 	507: "Insufficient Storage",
 }
 
-// StatusText is the reason phrase for code, or "Status" for codes ferry never
-// sends (the phrase is informative only, RFC 9112 §4).
-func StatusText(code int) string {
-	if t, ok := statusText[code]; ok {
-		return t
-	}
-	return "Status"
-}
-
 // statusLines holds the preformatted "HTTP/1.1 NNN Reason\r\n" lines so that
 // writing a status line costs one copy and no formatting.
 var statusLines = func() (lines [600][]byte) {
