@@ -99,10 +99,11 @@ func (s *Server) emptyFolder(rel string) (bool, error) {
 	return len(names) == 0, err
 }
 
-// deleteStatus is fsStatus, except that a name running through a file
-// names nothing, so it is 404 rather than 409.
+// deleteStatus is fsStatus, except that a name running through a file or
+// through a loop of links names nothing, so it is 404 (as for GET) rather
+// than 409.
 func (s *Server) deleteStatus(err error) int {
-	if errors.Is(err, syscall.ENOTDIR) {
+	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) {
 		return http1.StatusNotFound
 	}
 	return s.fsStatus(err)

@@ -49,6 +49,8 @@ func TestDelete(t *testing.T) {
 		{name: "dangling_link_slash", setup: rawLink("nothing", "ln"), target: "/files/ln/", status: 404, kept: []string{"ln"}},
 		{name: "link_loop_slash", setup: rawLink("ln", "ln"), target: "/files/ln/", status: 404, kept: []string{"ln"}},
 		{name: "link_loop", setup: rawLink("ln", "ln"), target: "/files/ln", status: 204, gone: []string{"ln"}},
+		{name: "inside_link_loop", setup: rawLink("ln", "ln"), target: "/files/ln/sub", status: 404, kept: []string{"ln"}},
+		{name: "deep_inside_link_loop", setup: rawLink("ln", "ln"), target: "/files/ln/a/b/", status: 404, kept: []string{"ln"}},
 		{name: "root", target: "/files/", status: 405},
 		{name: "root_no_slash", target: "/files", status: 405},
 		{name: "temp_name", setup: old(uploadTempPrefix+"x", "x"), target: "/files/" + uploadTempPrefix + "x",

@@ -53,12 +53,15 @@ type coarseClock struct {
 
 var clock coarseClock
 
-// advance moves the clock to n, never back: a tick delivered late must not
-// undo a reader's fresher reading (a Date could go back a second).
+// advance moves the clock to n, but not back by less than a second: a tick
+// delivered late must not undo a reader's fresher reading (a Date could go
+// back a second). A step of the system clock back by more is followed, or
+// every Date would stay ahead, and every deadline late, until the system
+// clock caught up.
 func (c *coarseClock) advance(n int64) {
 	for {
 		old := c.nanos.Load()
-		if n <= old || c.nanos.CompareAndSwap(old, n) {
+		if (n <= old && old-n < int64(time.Second)) || c.nanos.CompareAndSwap(old, n) {
 			return
 		}
 	}

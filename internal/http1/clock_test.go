@@ -60,3 +60,25 @@ func TestCoarseClockStopsWhenIdle(t *testing.T) {
 		t.Fatal("reading the clock did not start the ticker again")
 	}
 }
+
+// TestCoarseClockAdvance: the clock moves forward, ignores a reading late
+// by less than a second (a tick delivered after a fresher read), and
+// follows the system clock stepped back by more.
+func TestCoarseClockAdvance(t *testing.T) {
+	var c coarseClock
+	base := time.Date(2026, 12, 1, 4, 0, 0, 0, time.UTC).UnixNano()
+	for _, step := range []struct {
+		name     string
+		to, want int64
+	}{
+		{"first", base, base},
+		{"forward", base + int64(10*time.Millisecond), base + int64(10*time.Millisecond)},
+		{"late_tick", base + int64(5*time.Millisecond), base + int64(10*time.Millisecond)},
+		{"stepped_back", base - int64(time.Hour), base - int64(time.Hour)},
+	} {
+		c.advance(step.to)
+		if got := c.nanos.Load(); got != step.want {
+			t.Fatalf("%s: clock at %d, want %d", step.name, got, step.want)
+		}
+	}
+}
