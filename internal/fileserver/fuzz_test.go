@@ -112,7 +112,7 @@ func FuzzWrite(f *testing.F) {
 	f.Cleanup(func() { root.Close() })
 	addr := servertest.Start(f, New(root, Options{MaxUpload: 1 << 16}))
 	f.Fuzz(func(t *testing.T, post bool, target, fields string, body []byte) {
-		defer emptyFolder(t, dir)
+		defer clearFolder(t, dir)
 		method := "PUT"
 		if post {
 			method = "POST"
@@ -165,8 +165,8 @@ func FuzzWrite(f *testing.F) {
 	})
 }
 
-// emptyFolder removes everything inside dir.
-func emptyFolder(t *testing.T, dir string) {
+// clearFolder removes everything inside dir.
+func clearFolder(t *testing.T, dir string) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
