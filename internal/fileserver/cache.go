@@ -7,6 +7,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"ferry/internal/http1"
 )
 
 // smallFileCache keeps the bytes of small, hot files in memory. A hit costs
@@ -28,10 +30,12 @@ type smallFileCache struct {
 }
 
 type cachedFile struct {
-	id   identity
-	fi   fs.FileInfo
-	meta fileMeta
-	data []byte
+	// statName is the name the entry is kept under, as statAt takes it.
+	statName []byte
+	id       identity
+	fi       fs.FileInfo
+	meta     fileMeta
+	data     []byte
 }
 
 // memContent is a cached file's bytes as served: a reader for ranges, and
@@ -42,9 +46,27 @@ type memContent struct {
 }
 
 func newMemContent(data []byte) *memContent {
-	m := &memContent{data: data}
-	m.Reset(data)
+	m := new(memContent)
+	m.reset(data)
 	return m
+}
+
+func (m *memContent) reset(data []byte) {
+	m.data = data
+	m.Reset(data)
+}
+
+// memContents recycles the readers cache hits are served through, so that
+// a hit allocates nothing.
+var memContents = sync.Pool{New: func() any { return new(memContent) }}
+
+// serveCached answers GET or HEAD from a cache entry lookup returned.
+func serveCached(w http1.ResponseWriter, r *http1.Request, e *cachedFile) {
+	m := memContents.Get().(*memContent)
+	m.reset(e.data)
+	serveFile(w, r, m, e.fi, e.meta)
+	m.reset(nil)
+	memContents.Put(m)
 }
 
 const (
@@ -66,19 +88,20 @@ func newSmallFileCache(root *os.Root) *smallFileCache {
 }
 
 // lookup returns name's cached entry when the cache holds it and the file
-// is unchanged since.
-func (c *smallFileCache) lookup(name string) *cachedFile {
+// is unchanged since. The name is bytes so that the hot path can look up
+// a slice of the request target without copying it.
+func (c *smallFileCache) lookup(name []byte) *cachedFile {
 	if c.dir == nil {
 		return nil
 	}
 	c.mu.RLock()
-	e := c.entries[name]
+	e := c.entries[string(name)]
 	c.mu.RUnlock()
 	if e == nil {
 		return nil
 	}
-	if id, ok := statAt(c.dir, name); !ok || id != e.id {
-		c.forget(name, e)
+	if id, ok := statAt(c.dir, e.statName); !ok || id != e.id {
+		c.forget(string(name), e)
 		return nil
 	}
 	return e
@@ -97,7 +120,8 @@ func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta f
 	}
 	// Hits are checked by a stat that does not follow a final symbolic
 	// link: a name that is one would never hit, so it is not kept.
-	if byName, ok := statAt(c.dir, name); !ok || byName != id {
+	sn := statName(name)
+	if byName, ok := statAt(c.dir, sn); !ok || byName != id {
 		return f
 	}
 	data := make([]byte, size)
@@ -118,7 +142,7 @@ func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta f
 		delete(c.entries, key)
 		c.bytes -= int64(len(e.data))
 	}
-	c.entries[name] = &cachedFile{id: id, fi: fi, meta: meta, data: data}
+	c.entries[name] = &cachedFile{statName: sn, id: id, fi: fi, meta: meta, data: data}
 	c.bytes += size
 	c.mu.Unlock()
 	return newMemContent(data)

@@ -52,6 +52,47 @@ func TestSmallFileCache(t *testing.T) {
 	}
 }
 
+// TestSmallFileCacheRequestForms checks the two ways a hit is looked up:
+// by the request's own bytes when decoding would not change them, and by
+// the decoded name otherwise. A percent-encoded name is served from the
+// cache and its changes are seen; forms of a cached name that resolve to
+// nothing valid get the same answer as before it was cached.
+func TestSmallFileCacheRequestForms(t *testing.T) {
+	s, dir := newServerFor(t, Options{}, map[string]string{"my file.txt": "spaced", "c.txt": "plain"})
+	s.cache.racy = 0
+	addr := servertest.Start(t, s)
+	odd := []string{"/files/./c.txt", "/files//c.txt", "/files/c.txt/", "/files/x/../c.txt", "/files/c.txt%00"}
+	before := make([]int, len(odd))
+	for i, target := range odd {
+		before[i] = fetch(t, addr, "GET", target).Status
+	}
+	for range 2 {
+		if r := fetch(t, addr, "GET", "/files/my%20file.txt"); r.Status != 200 || string(r.Body) != "spaced" {
+			t.Fatalf("encoded name: %d %q", r.Status, r.Body)
+		}
+		if r := fetch(t, addr, "GET", "/files/c.txt"); r.Status != 200 || string(r.Body) != "plain" {
+			t.Fatalf("plain name: %d %q", r.Status, r.Body)
+		}
+	}
+	if s.cache.entries["my file.txt"] == nil || s.cache.entries["c.txt"] == nil {
+		t.Fatalf("cached names: %v", s.cache.entries)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "my file.txt"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := fetch(t, addr, "GET", "/files/my%20file.txt"); r.Status != 200 || string(r.Body) != "changed" {
+		t.Fatalf("encoded name after a change: %d %q", r.Status, r.Body)
+	}
+	if r := fetch(t, addr, "HEAD", "/files/c.txt"); r.Status != 200 || r.Get("Content-Length") != "5" || len(r.Body) != 0 {
+		t.Fatalf("HEAD from the cache: %d %q %q", r.Status, r.Get("Content-Length"), r.Body)
+	}
+	for i, target := range odd {
+		if got := fetch(t, addr, "GET", target).Status; got != before[i] || got == 200 {
+			t.Errorf("GET %s: %d once c.txt is cached, %d before", target, got, before[i])
+		}
+	}
+}
+
 // TestSmallFileCacheRanges serves ranges, multipart included, from cached
 // bytes.
 func TestSmallFileCacheRanges(t *testing.T) {

@@ -82,6 +82,14 @@ func (s *Server) MethodsFor(path []byte) []string {
 // ServeHTTP dispatches by method; the router has already refused methods
 // not in Methods.
 func (s *Server) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
+	if r.Method == "GET" || r.Method == "HEAD" {
+		// The hot path: a small file the cache holds, looked up by the
+		// request's own bytes, before any name is decoded or copied.
+		if e := s.cache.lookup(plainFileName(r.Path)); e != nil {
+			serveCached(w, r, e)
+			return
+		}
+	}
 	name, ok := resolveName(r.Path)
 	if !ok {
 		http1.Error(w, http1.StatusBadRequest)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -38,29 +39,51 @@ func identityOf(fi fs.FileInfo) (identity, bool) {
 }
 
 // openStatDir opens the served folder for statAt. O_PATH needs no read
-// permission on the folder, only the right to search it.
+// permission on the folder, only the right to search it. A system whose
+// kernel or sandbox refuses statx gets no folder, which leaves the cache
+// off.
 func openStatDir(root *os.Root) *os.File {
 	dir, err := root.OpenFile(".", unix.O_PATH|unix.O_DIRECTORY, 0)
 	if err != nil {
 		return nil
 	}
+	if _, ok := statAt(dir, statName(".")); !ok {
+		dir.Close()
+		return nil
+	}
 	return dir
 }
 
-// statAt is the identity of the file at name under dir, the final name not
-// followed if it is a symbolic link. It is one fstatat: os.Root.Stat walks
-// the name a component at a time and allocates its result, more than twice
-// the cost. Intermediate links are followed by the kernel, even out of the
-// folder; that is safe here because a hit also needs the inode, times and
-// size of a file first opened through the os.Root.
-func statAt(dir *os.File, name string) (identity, bool) {
-	var st unix.Stat_t
-	if unix.Fstatat(int(dir.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW) != nil {
+// statName is name as statAt takes it: NUL-terminated, made once per
+// cached file so that a hit copies nothing.
+func statName(name string) []byte {
+	return append([]byte(name), 0)
+}
+
+// statxFields are the fields an identity is made of.
+const statxFields = unix.STATX_TYPE | unix.STATX_MODE | unix.STATX_INO | unix.STATX_SIZE | unix.STATX_MTIME | unix.STATX_CTIME
+
+// statAt is the identity of the file at name (from statName) under dir,
+// the final name not followed if it is a symbolic link. It is one statx
+// relative to the folder, made directly: os.Root.Stat walks the name a
+// component at a time and allocates its result, more than twice the cost,
+// and unix.Statx copies the name to add the NUL. statx's result has the
+// same layout on every architecture, unlike fstatat's. Intermediate links
+// are followed by the kernel, even out of the folder; that is safe here
+// because a hit also needs the inode, times and size of a file first
+// opened through the os.Root.
+func statAt(dir *os.File, name []byte) (identity, bool) {
+	var st unix.Statx_t
+	_, _, errno := syscall.Syscall6(unix.SYS_STATX, dir.Fd(), uintptr(unsafe.Pointer(&name[0])),
+		unix.AT_SYMLINK_NOFOLLOW|unix.AT_STATX_SYNC_AS_STAT, statxFields, uintptr(unsafe.Pointer(&st)), 0)
+	if errno != 0 || st.Mask&statxFields != statxFields {
 		return identity{}, false
 	}
 	return identity{
-		dev: uint64(st.Dev), ino: uint64(st.Ino), size: int64(st.Size), mode: uint32(st.Mode),
-		mtimeSec: int64(st.Mtim.Sec), mtimeNsec: int64(st.Mtim.Nsec),
-		ctimeSec: int64(st.Ctim.Sec), ctimeNsec: int64(st.Ctim.Nsec),
+		// The device number as stat(2) encodes it, for comparison with
+		// identityOf's.
+		dev: unix.Mkdev(st.Dev_major, st.Dev_minor), ino: st.Ino, size: int64(st.Size), mode: uint32(st.Mode),
+		mtimeSec: st.Mtime.Sec, mtimeNsec: int64(st.Mtime.Nsec),
+		ctimeSec: st.Ctime.Sec, ctimeNsec: int64(st.Ctime.Nsec),
 	}, true
 }

@@ -19,4 +19,6 @@ func identityOf(fs.FileInfo) (identity, bool) { return identity{}, false }
 
 func openStatDir(*os.Root) *os.File { return nil }
 
-func statAt(*os.File, string) (identity, bool) { return identity{}, false }
+func statName(string) []byte { return nil }
+
+func statAt(*os.File, []byte) (identity, bool) { return identity{}, false }

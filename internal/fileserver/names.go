@@ -56,6 +56,20 @@ func resolveName(path []byte) (Name, bool) {
 	return n, true
 }
 
+// plainFileName returns the name resolveName would give path, as a slice
+// of path, when decoding leaves it as it is and it names a file: path has
+// the prefix, holds no '%' and does not end with '/'. Otherwise it returns
+// nil. It does not check the segments: the cache, its only user, holds
+// only names resolveName accepted, so a name that would fail is never
+// found there.
+func plainFileName(path []byte) []byte {
+	rest, ok := bytes.CutPrefix(path, []byte(Prefix))
+	if !ok || len(rest) == 0 || rest[len(rest)-1] == '/' || bytes.IndexByte(rest, '%') >= 0 {
+		return nil
+	}
+	return rest
+}
+
 // servableSegment reports whether one segment of a decoded path names
 // something resolveName lets a request reach: not empty, not "." or "..",
 // not an upload's temporary file, valid UTF-8 without control bytes or a

@@ -13,9 +13,10 @@ import (
 
 // serveRead answers GET and HEAD: a file's bytes, or a folder's listing.
 func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) {
-	if !name.Dir {
-		if e := s.cache.lookup(name.Rel); e != nil {
-			serveFile(w, r, newMemContent(e.data), e.fi, e.meta)
+	// A name that decoding leaves as it is was looked up by ServeHTTP.
+	if !name.Dir && plainFileName(r.Path) == nil {
+		if e := s.cache.lookup([]byte(name.Rel)); e != nil {
+			serveCached(w, r, e)
 			return
 		}
 	}

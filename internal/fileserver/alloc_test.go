@@ -1,0 +1,60 @@
+package fileserver
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"ferry/internal/compress"
+	"ferry/internal/servertest"
+)
+
+// TestCachedFileAllocs guards the hot path of small downloads: a
+// keep-alive GET of a file the cache holds, through the compressing
+// middleware as cmd/ferry wires it, allocates nothing on the server (nor
+// in this client).
+func TestCachedFileAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	for _, size := range []int{0, 1 << 10} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "f.bin"), bytes.Repeat([]byte{'x'}, size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		root, err := os.OpenRoot(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { root.Close() })
+		s := New(root, Options{})
+		s.cache.racy = 0
+		c := servertest.Dial(t, servertest.Start(t, compress.Middleware(s, compress.Options{})))
+		req := []byte("GET /files/f.bin HTTP/1.1\r\nHost: x\r\n\r\n")
+		first := make([]byte, 4096)
+		if _, err := c.Write(req); err != nil {
+			t.Fatal(err)
+		}
+		n, err := c.Read(first)
+		if err != nil || !bytes.HasPrefix(first, []byte("HTTP/1.1 200 ")) || !bytes.HasSuffix(first[:n], bytes.Repeat([]byte{'x'}, size)) {
+			t.Fatalf("first response %q, %v", first[:n], err)
+		}
+		resp := make([]byte, n)
+		allocs := testing.AllocsPerRun(200, func() {
+			if _, err := c.Write(req); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.ReadFull(c, resp); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if !bytes.Equal(resp[:13], first[:13]) || s.cache.lookup([]byte("f.bin")) == nil {
+			t.Fatalf("size %d: last response %q, or the file was not served from the cache", size, resp)
+		}
+		if allocs > 0 {
+			t.Errorf("size %d: %.2f allocations per cached GET, want 0", size, allocs)
+		}
+	}
+}
