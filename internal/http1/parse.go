@@ -85,15 +85,17 @@ type partialHead struct {
 }
 
 // check looks at buf, the head so far (with no end yet), and returns the
-// error to refuse it with, or nil to wait for more.
-func (p *partialHead) check(buf []byte, lim *Limits) error {
+// error to refuse it with, or nil to wait for more. The request line goes
+// into req as it is parsed, so that a refusal knows the method (a HEAD is
+// answered without a body); ParseHead parses it again once the head is
+// whole.
+func (p *partialHead) check(buf []byte, req *Request, lim *Limits) error {
 	if p.checked == 0 {
 		pos, err := skipEmptyLines(buf)
 		if err != nil {
 			return ignoreIncomplete(err)
 		}
-		var scratch Request
-		n, err := parseRequestLine(buf[pos:], &scratch, lim)
+		n, err := parseRequestLine(buf[pos:], req, lim)
 		if err != nil {
 			return ignoreIncomplete(err)
 		}

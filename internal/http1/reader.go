@@ -139,6 +139,9 @@ var errBufferFull = &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Re
 // *ProtocolError for a request to refuse, or the network error.
 func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 	rd.unpin()
+	// What a refused head leaves in req is its own, never the last
+	// request's: the server answers a refused HEAD without a body.
+	req.reset()
 	scanned := 0
 	var early partialHead
 	maxHead := lim.MaxHeaderBytes + lim.MaxTargetBytes + 64
@@ -159,7 +162,7 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 			rd.headPinned = true
 			return nil
 		}
-		if err := early.check(rd.buf[rd.r:rd.w], lim); err != nil {
+		if err := early.check(rd.buf[rd.r:rd.w], req, lim); err != nil {
 			return err
 		}
 		scanned = max(0, rd.w-rd.r-3)

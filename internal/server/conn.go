@@ -265,7 +265,13 @@ func (c *conn) refuse(err error) {
 	default:
 		return
 	}
-	errReq := http1.Request{Method: "GET", ProtoMinor: 1, Close: true, Target: c.req.Target}
+	// The refused head's method is known when its request line was
+	// parsed: a HEAD gets its answer without a body (RFC 9110 §9.3.2).
+	method := "GET"
+	if c.req.Method == "HEAD" {
+		method = "HEAD"
+	}
+	errReq := http1.Request{Method: method, ProtoMinor: 1, Close: true}
 	c.resp.Reset(&errReq)
 	http1.Error(c.resp, status)
 	if c.resp.Finish() != nil {

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -93,6 +94,15 @@ var protocolTests = []struct {
 	{name: "head_too_large", req: "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("b", 70<<10) + "\r\n\r\n", status: 431, close: true},
 	{name: "head_far_too_large", req: "GET / HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Big: "+strings.Repeat("b", 1000)+"\r\n", 99) + "X-Last: " + strings.Repeat("c", 100<<10) + "\r\n\r\n", status: 431, close: true},
 	{name: "fields_101", req: "GET / HTTP/1.1\r\nHost: x\r\n" + manyFields(100) + "\r\n", status: 431, close: true},
+	// A refused HEAD gets its answer's head only (RFC 9110 §9.3.2);
+	// the client would otherwise read the error page as the next response.
+	{name: "head_expect_other", req: "HEAD /echo/x HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\n\r\n", status: 417, close: true},
+	{name: "head_missing_host", req: "HEAD /echo/x HTTP/1.1\r\n\r\n", status: 400, close: true},
+	{name: "head_bad_contentlen", req: "HEAD /echo/x HTTP/1.1\r\nHost: x\r\nContent-Length: x\r\n\r\n", status: 400, close: true},
+	{name: "head_te_gzip", req: "HEAD /echo/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", status: 501, close: true},
+	{name: "head_http20", req: "HEAD / HTTP/2.0\r\nHost: x\r\n\r\n", status: 505, close: true},
+	{name: "head_target_too_long", req: "HEAD /" + strings.Repeat("a", 9000) + " HTTP/1.1\r\nHost: x\r\n\r\n", status: 414, close: true},
+	{name: "head_fields_101", req: "HEAD / HTTP/1.1\r\nHost: x\r\n" + manyFields(100) + "\r\n", status: 431, close: true},
 	{name: "fields_100", req: "GET /echo/ok HTTP/1.1\r\nHost: x\r\n" + manyFields(99) + "\r\n", status: 200, body: "ok"},
 
 	// Connection management.
@@ -195,4 +205,29 @@ func TestPipelinedAnswerBeforeNextBody(t *testing.T) {
 		t.Fatalf("second: %d %q", resp.Status, resp.Body)
 	}
 	cl.expectUsable()
+}
+
+// TestRefusedHeadBody: a HEAD refused before its head is whole (a bad
+// line arrives first) gets no body either, and a head refused after a HEAD
+// on the same connection gets its error page: the method is the refused
+// request's own, never the last one's.
+func TestRefusedHeadBody(t *testing.T) {
+	addr := start(t)
+	cl := dial(t, addr)
+	cl.send("HEAD /echo/x HTTP/1.1\r\nHost: x\r\nbad line\r\n")
+	if resp := cl.read("HEAD"); resp.Status != 400 {
+		t.Fatalf("early refusal of a HEAD: %d, want 400", resp.Status)
+	}
+	cl.expectEOF()
+
+	cl = dial(t, addr)
+	if resp := cl.do("HEAD /echo/x HTTP/1.1\r\nHost: x\r\n\r\n"); resp.Status != 200 || resp.Get("Content-Length") != "1" {
+		t.Fatalf("HEAD: %d, Content-Length %q", resp.Status, resp.Get("Content-Length"))
+	}
+	cl.send("GET /echo/x HTTP/1.1\r\n\r\n")
+	resp := cl.read("GET")
+	if resp.Status != 400 || len(resp.Body) == 0 || strconv.Itoa(len(resp.Body)) != resp.Get("Content-Length") {
+		t.Fatalf("GET refused after a HEAD: %d, body %q", resp.Status, resp.Body)
+	}
+	cl.expectEOF()
 }
