@@ -35,7 +35,14 @@ const maxRanges = 100
 // ranges, or ranges that add up to more than the file (overlap used to
 // amplify the response, as in CVE-2011-3192). With ok true, ranges holds
 // the satisfiable ranges in the order asked; none means 416.
+//
+// An empty file ignores Range too: RFC 9110 §14.1.2 counts a suffix range
+// of it as satisfiable, yet no Content-Range can describe a part of
+// nothing, so the whole (empty) file is the answer, as nginx gives it.
 func parseRanges(v string, size int64) (ranges []httpRange, ok bool) {
+	if size == 0 {
+		return nil, false
+	}
 	unit, set, found := strings.Cut(v, "=")
 	if !found || !strings.EqualFold(strings.TrimSpace(unit), "bytes") {
 		return nil, false
