@@ -152,7 +152,9 @@ func parseTransferEncoding(v []byte) error {
 // §7.2, RFC 3986 §3.2.2): a reg-name or IPv4 address of regNameChars, or an
 // IPv6 literal in brackets, then optionally a colon and digits. RFC 9112
 // §3.2 has a server answer an invalid Host with 400. An empty Host is
-// allowed (RFC 9112 §3.2 for targets without authority).
+// allowed (RFC 9112 §3.2 for targets without authority), but not an empty
+// host with a port: RFC 9110 §4.2.1 has an "http" URI with an empty host
+// rejected, and ":80" can only be one.
 func validHost(h []byte) bool {
 	host, port := h, []byte(nil)
 	if len(h) > 0 && h[0] == '[' {
@@ -168,6 +170,9 @@ func validHost(h []byte) bool {
 		}
 		host = nil
 	} else if i := indexByte(h, ':'); i >= 0 {
+		if i == 0 {
+			return false
+		}
 		host, port = h[:i], h[i+1:]
 	}
 	for i := 0; i < len(host); i++ {

@@ -257,6 +257,8 @@ var badRequests = []struct {
 	{"host_port_negative", "GET / HTTP/1.1\r\nHost: x:-1\r\n\r\n", 400},
 	{"host_port_plus", "GET / HTTP/1.1\r\nHost: x:+80\r\n\r\n", 400},
 	{"host_two_ports", "GET / HTTP/1.1\r\nHost: x:80:80\r\n\r\n", 400},
+	{"host_empty_with_port", "GET / HTTP/1.1\r\nHost: :80\r\n\r\n", 400},
+	{"absolute_form_empty_host_port", "GET http://:80/echo/a HTTP/1.1\r\nHost: a\r\n\r\n", 400},
 	{"host_ipv6_unclosed", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400},
 	{"host_ipv6_trailing", "GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n", 400},
 	{"host_ipv6_unbracketed", "GET / HTTP/1.1\r\nHost: ::1\r\n\r\n", 400},
