@@ -75,6 +75,16 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 		http1.Error(w, http1.StatusBadRequest)
 		return
 	}
+	if !identityCoded(r) {
+		// A body in a content coding (RFC 9110 §8.4) would be stored as
+		// its coded bytes and served back as if they were the file: a
+		// gzip'd upload would come back as gzip under text/plain. ferry
+		// stores bytes as sent and decodes none, so it refuses the coding
+		// and names the one it takes (RFC 9110 §15.5.16).
+		w.Header().Set("Accept-Encoding", "identity")
+		http1.Error(w, http1.StatusUnsupportedMediaType)
+		return
+	}
 	if name.Dir {
 		// A name ending in "/" asks for a folder, which a body cannot be.
 		http1.Error(w, http1.StatusConflict)
@@ -117,6 +127,19 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 	}
 	h.Set("Location", string(r.Path))
 	w.WriteHeader(http1.StatusCreated)
+}
+
+// identityCoded reports whether the request's body is in no content
+// coding: no Content-Encoding, or only "identity" in it.
+func identityCoded(r *http1.Request) bool {
+	for v := range r.Header.Values("Content-Encoding") {
+		for coding := range http1.ListElements(v) {
+			if !http1.EqualFold(coding, "identity") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // writeTarget is the current state of the file a write would replace: its

@@ -57,6 +57,14 @@ func TestUploadOutcomes(t *testing.T) {
 			status: 409, file: "f", content: "file"},
 		{name: "grandparent_is_file", setup: old("f", "file"), raw: request("POST", "/files/f/y/z", "x"),
 			status: 409, file: "f", content: "file"},
+		{name: "content_encoding_identity", raw: request("PUT", "/files/i.txt", "plain", "Content-Encoding: identity"),
+			status: 201, file: "i.txt", content: "plain", location: true},
+		// A coded body would be stored as its coded bytes: refused, and
+		// the old file left as it was.
+		{name: "content_encoding_gzip", setup: old("g.txt", "old"), raw: request("PUT", "/files/g.txt", "\x1f\x8b", "Content-Encoding: gzip"),
+			status: 415, file: "g.txt", content: "old"},
+		{name: "content_encoding_list", raw: request("POST", "/files/l.txt", "x", "Content-Encoding: identity, br"),
+			status: 415, absent: "l.txt"},
 		{name: "root", raw: request("PUT", "/files/", "x"), status: 405},
 		{name: "name_too_long", raw: request("PUT", "/files/"+long, "x"), status: 400},
 		{name: "temp_name", raw: request("PUT", "/files/"+uploadTempPrefix+"x", "x"),
@@ -89,6 +97,10 @@ func TestUploadOutcomes(t *testing.T) {
 			case tt.status == 405:
 				if got := resp.Get("Allow"); got != "GET, HEAD, OPTIONS" {
 					t.Errorf("Allow %q", got)
+				}
+			case tt.status == 415:
+				if got := resp.Get("Accept-Encoding"); got != "identity" {
+					t.Errorf("Accept-Encoding %q, want identity", got)
 				}
 			}
 			target := strings.Fields(tt.raw)[1]

@@ -19,6 +19,7 @@ const (
 	StatusPreconditionFailed           = 412
 	StatusRequestEntityTooLarge        = 413
 	StatusRequestURITooLong            = 414
+	StatusUnsupportedMediaType         = 415
 	StatusRequestedRangeNotSatisfiable = 416
 	StatusExpectationFailed            = 417
 	StatusRequestHeaderFieldsTooLarge  = 431
@@ -47,6 +48,7 @@ var statusText = map[int]string{
 	412: "Precondition Failed",
 	413: "Content Too Large",
 	414: "URI Too Long",
+	415: "Unsupported Media Type",
 	416: "Range Not Satisfiable",
 	417: "Expectation Failed",
 	431: "Request Header Fields Too Large",
