@@ -242,14 +242,16 @@ func cmpInt(a, b int64) int {
 }
 
 // acceptsJSON reports whether Accept prefers application/json to
-// text/html: it names application/json with a nonzero q-value no lower
-// than that of text/html. Browsers never list application/json, so they
-// get HTML.
+// text/html (RFC 9110 §12.5.1): each gets the q-value of the most specific
+// media range that matches it (the type itself, then "application/*" or
+// "text/*", then "*/*"), and JSON wins with a higher q-value, or an equal
+// one when it was named itself. Without Accept, or with "*/*" alone, the
+// listing is HTML; browsers never list application/json, so they get HTML.
 func acceptsJSON(r *http1.Request) bool {
-	jsonQ, htmlQ := -1.0, -1.0
+	var json, html rangeMatch
 	for v := range r.Header.Values("Accept") {
 		for e := range http1.ListElements(v) {
-			mt, params, _ := strings.Cut(string(e), ";")
+			mediaRange, params, _ := strings.Cut(string(e), ";")
 			q := 1.0
 			for p := range strings.SplitSeq(params, ";") {
 				k, val, _ := strings.Cut(strings.TrimSpace(p), "=")
@@ -259,15 +261,48 @@ func acceptsJSON(r *http1.Request) bool {
 					}
 				}
 			}
-			switch mt = strings.ToLower(strings.TrimSpace(mt)); mt {
-			case "application/json":
-				jsonQ = max(jsonQ, q)
-			case "text/html":
-				htmlQ = max(htmlQ, q)
-			}
+			typ, sub, _ := strings.Cut(strings.ToLower(strings.TrimSpace(mediaRange)), "/")
+			json.consider(typ, sub, q, "application", "json")
+			html.consider(typ, sub, q, "text", "html")
 		}
 	}
-	return jsonQ > 0 && jsonQ >= htmlQ
+	return json.q > 0 && (json.q > html.q || json.q == html.q && json.specificity == exactType)
+}
+
+// rangeMatch is the media range of an Accept field that applies to one
+// type: the most specific that matches it, and its q-value.
+type rangeMatch struct {
+	q           float64
+	specificity int
+}
+
+// The specificities of a media range matching a type, lowest first; a
+// type no range matches is not acceptable (q 0).
+const (
+	noMatch = iota
+	anyType
+	anySubtype
+	exactType
+)
+
+// consider takes the media range typ/sub with q-value q into account for
+// the type want/wantSub.
+func (m *rangeMatch) consider(typ, sub string, q float64, want, wantSub string) {
+	specificity := noMatch
+	switch {
+	case typ == want && sub == wantSub:
+		specificity = exactType
+	case typ == want && sub == "*":
+		specificity = anySubtype
+	case typ == "*" && sub == "*":
+		specificity = anyType
+	}
+	switch {
+	case specificity > m.specificity:
+		m.q, m.specificity = q, specificity
+	case specificity == m.specificity && specificity != noMatch:
+		m.q = max(m.q, q)
+	}
 }
 
 // escapePath percent-encodes a slash-separated name one segment at a time,

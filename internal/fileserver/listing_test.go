@@ -201,6 +201,17 @@ func TestListingNegotiation(t *testing.T) {
 		{"application/json;q=0", "text/html; charset=utf-8"},
 		{"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "text/html; charset=utf-8"},
 		{"*/*", "text/html; charset=utf-8"},
+		{"application/json, text/html", "application/json"},
+		// Wildcards: the most specific range that matches a type gives
+		// its q-value (RFC 9110 §12.5.1).
+		{"application/*", "application/json"},
+		{"text/*", "text/html; charset=utf-8"},
+		{"application/*, text/html;q=0.9", "application/json"},
+		{"application/*;q=0.5, */*", "text/html; charset=utf-8"},
+		{"application/json;q=0, */*", "text/html; charset=utf-8"},
+		{"text/html;q=0, */*;q=0.1", "application/json"},
+		{"*/*, text/html;q=0.2", "application/json"},
+		{"image/png", "text/html; charset=utf-8"},
 	}
 	for _, tt := range tests {
 		resp := fetch(t, addr, "GET", "/files/", "Accept: "+tt.accept)
