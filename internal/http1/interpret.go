@@ -1,6 +1,9 @@
 package http1
 
-import "net/netip"
+import (
+	"bytes"
+	"net/netip"
+)
 
 // interpret derives the request's framing and connection semantics from its
 // header fields. Every rule here is a request-smuggling defence or an RFC
@@ -95,10 +98,19 @@ func interpret(req *Request) error {
 const maxContentLengthDigits = 18
 
 // parseContentLength accepts 1*DIGIT, or a list of identical values, which
-// RFC 9112 §6.3 allows a recipient to treat as one.
+// RFC 9110 §8.6 allows a recipient to treat as one. Unlike other lists, an
+// empty element ("5,", ", 5") is refused: a length is framing, and any
+// reading of a malformed one that another parser on the path might not
+// share is a way to smuggle a request (nginx and Go refuse these too).
 func parseContentLength(v []byte) (int64, error) {
 	n := int64(-1)
-	for elem := range ListElements(v) {
+	for rest, more := v, true; more; {
+		var elem []byte
+		elem, rest, more = bytes.Cut(rest, []byte{','})
+		elem = TrimOWS(elem)
+		if len(elem) == 0 {
+			return 0, badRequest("empty Content-Length element")
+		}
 		if len(elem) > maxContentLengthDigits {
 			return 0, badRequest("Content-Length too large")
 		}
@@ -113,9 +125,6 @@ func parseContentLength(v []byte) (int64, error) {
 			return 0, badRequest("differing Content-Length values")
 		}
 		n = x
-	}
-	if n < 0 {
-		return 0, badRequest("empty Content-Length")
 	}
 	return n, nil
 }
