@@ -27,7 +27,7 @@ func (s *Server) serveDelete(w http1.ResponseWriter, r *http1.Request, name Name
 		return
 	}
 	if status := s.remove(r, name); status != 0 {
-		http1.Error(w, status)
+		refuse(w, status)
 		return
 	}
 	w.WriteHeader(http1.StatusNoContent)

@@ -73,7 +73,7 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 	}
 	body, status := s.buildListing(r, dir, name)
 	if status != 0 {
-		http1.Error(w, status)
+		refuse(w, status)
 		return
 	}
 	if n := int64(body.Len()); n > smallListingBytes && r.Method != "HEAD" {

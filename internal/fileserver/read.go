@@ -27,13 +27,13 @@ func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) 
 	// costs several system calls per open; reads of regular files ignore it.
 	f, err := s.root.OpenFile(name.Rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		http1.Error(w, errorStatus(err))
+		refuse(w, errorStatus(err))
 		return
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		http1.Error(w, errorStatus(err))
+		refuse(w, errorStatus(err))
 		return
 	}
 	switch {
@@ -87,6 +87,17 @@ func appendQuery(dst, q []byte) []byte {
 
 func isHexDigit(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// refuse answers with status, from errorStatus, fsStatus or a check of
+// the request. A 503 (out of file descriptors) says when to try again
+// (RFC 9110 §10.2.3): a second is enough for connections to close and give
+// descriptors back.
+func refuse(w http1.ResponseWriter, status int) {
+	if status == http1.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
+	http1.Error(w, status)
 }
 
 // errorStatus maps a file system error to the status a client sees; the

@@ -435,6 +435,24 @@ func TestErrorStatusMapping(t *testing.T) {
 	}
 }
 
+// TestRefuseRetryAfter: the answer to a file system error says when to
+// try again exactly when the error passes (out of file descriptors).
+func TestRefuseRetryAfter(t *testing.T) {
+	addr := servertest.Start(t, http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		errno := syscall.ENOENT
+		if r.Query != nil {
+			errno = syscall.EMFILE
+		}
+		refuse(w, errorStatus(&fs.PathError{Op: "openat", Path: "x", Err: errno}))
+	}))
+	if resp := fetch(t, addr, "GET", "/files/x?emfile"); resp.Status != 503 || resp.Get("Retry-After") != "1" {
+		t.Errorf("out of descriptors: %d, Retry-After %q", resp.Status, resp.Get("Retry-After"))
+	}
+	if resp := fetch(t, addr, "GET", "/files/x"); resp.Status != 404 || resp.Get("Retry-After") != "" {
+		t.Errorf("not found: %d, Retry-After %q", resp.Status, resp.Get("Retry-After"))
+	}
+}
+
 // TestShortBodyCutsConnection: when the file yields fewer bytes than its
 // size said (it shrank under the copy), no client may take the response
 // for whole: it is cut off (with its Content-Length, or compressed in

@@ -103,7 +103,7 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 		status = preconditionStatus(r, old)
 	}
 	if status != 0 {
-		http1.Error(w, status)
+		refuse(w, status)
 		return
 	}
 	info, replaced, status := s.store(r, name.Rel, old)
@@ -115,7 +115,7 @@ func (s *Server) serveWrite(w http1.ResponseWriter, r *http1.Request, name Name)
 	default:
 		// The server drains a body left unread, or closes the connection
 		// when it cannot (a body broken off or badly framed).
-		http1.Error(w, status)
+		refuse(w, status)
 		return
 	}
 	h := w.Header()
