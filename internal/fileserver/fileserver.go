@@ -36,8 +36,11 @@ type Server struct {
 	commitMu sync.Mutex
 	// foldersMu orders uploads making folders against failed uploads
 	// taking theirs away and deletes of empty folders (see store). It is
-	// never held while waiting for commitMu.
+	// never held while waiting for commitMu. It guards madeFolders: for
+	// each folder an upload in flight made, the number of uploads in
+	// flight inside it (see claimFolders).
 	foldersMu   sync.Mutex
+	madeFolders map[string]int
 	folderSyncs folderSyncs
 	// listings holds a token for each listing being built, and
 	// listingBytes counts the bytes of large ones being sent, at most
@@ -56,6 +59,7 @@ func New(root *os.Root, opts Options) *Server {
 		root:          root,
 		opts:          opts,
 		cache:         newSmallFileCache(root),
+		madeFolders:   make(map[string]int),
 		folderSyncs:   folderSyncs{fsync: fsyncFolder},
 		listings:      make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		listingBudget: listingBytesBudget,

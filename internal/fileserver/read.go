@@ -107,7 +107,9 @@ func errorStatus(err error) int {
 	switch {
 	case errors.Is(err, fs.ErrNotExist), errors.Is(err, syscall.ENOTDIR),
 		errors.Is(err, syscall.ELOOP), errors.Is(err, syscall.ENAMETOOLONG),
-		errors.Is(err, syscall.EINVAL):
+		errors.Is(err, syscall.EINVAL),
+		// Opening a Unix socket: nothing to serve there, as for a FIFO.
+		errors.Is(err, syscall.ENXIO), errors.Is(err, syscall.EOPNOTSUPP):
 		return http1.StatusNotFound
 	case errors.Is(err, fs.ErrPermission):
 		return http1.StatusForbidden

@@ -172,13 +172,14 @@ func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (info fs.F
 	// that one has a file in it.
 	s.foldersMu.Lock()
 	made, err := s.makeParents(dir)
+	claimed := s.claimFolders(dir, made)
 	var f *os.File
 	if err == nil {
 		f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, uploadFilePerm)
 	}
 	s.foldersMu.Unlock()
 	if err != nil {
-		s.removeFolders(made)
+		s.releaseFolders(claimed, true)
 		return nil, false, s.fsStatus(err)
 	}
 	closed := false
@@ -188,8 +189,8 @@ func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (info fs.F
 				f.Close()
 			}
 			s.root.Remove(tmp)
-			s.removeFolders(made)
 		}
+		s.releaseFolders(claimed, status != 0)
 	}()
 	if old != nil {
 		if err := f.Chmod(old.Mode().Perm()); err != nil {
@@ -286,15 +287,44 @@ func (s *Server) makeParents(dir string) ([]string, error) {
 	return missing, nil
 }
 
-// removeFolders removes the folders a failed upload made, deepest first,
-// stopping at the first one that is no longer empty because another
-// request put something in it.
-func (s *Server) removeFolders(made []string) {
+// claimFolders records, under foldersMu, that an upload into dir is in
+// flight inside the folders it made (made, from makeParents) and inside
+// those of dir's parents that other uploads in flight made. It returns
+// them all, deepest first, for releaseFolders.
+func (s *Server) claimFolders(dir string, made []string) []string {
+	for _, d := range made {
+		s.madeFolders[d] = 0
+	}
+	var claimed []string
+	for d := dir; d != "."; d = parentOf(d) {
+		if n, ok := s.madeFolders[d]; ok {
+			s.madeFolders[d] = n + 1
+			claimed = append(claimed, d)
+		}
+	}
+	return claimed
+}
+
+// releaseFolders ends an upload's claim on the folders claimFolders gave
+// it. The last upload in flight inside a folder that uploads made takes it
+// away when that upload failed and the folder is empty, deepest first,
+// stopping at the first one another request put something in. So failed
+// uploads leave the tree as they found it, however they overlapped: the
+// one that made a folder may fail first, while another's temporary file
+// is still in it.
+func (s *Server) releaseFolders(claimed []string, failed bool) {
 	s.foldersMu.Lock()
 	defer s.foldersMu.Unlock()
-	for _, d := range made {
-		if s.root.Remove(d) != nil {
-			return
+	removing := failed
+	for _, d := range claimed {
+		if n := s.madeFolders[d] - 1; n > 0 {
+			s.madeFolders[d] = n
+			removing = false
+			continue
+		}
+		delete(s.madeFolders, d)
+		if removing && s.root.Remove(d) != nil {
+			removing = false
 		}
 	}
 }

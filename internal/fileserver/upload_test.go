@@ -367,6 +367,54 @@ func TestUploadInterrupted(t *testing.T) {
 	}
 }
 
+// TestUploadInterruptedTogether overlaps two uploads into the same new
+// folders, the first of which made them. When both are cut off, in either
+// order, the folders go; when the second completes, they stay with its file.
+func TestUploadInterruptedTogether(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		madeByFirst  bool // the one that made the folders is cut off first
+		secondFinish bool
+	}{
+		{"maker_cut_first", true, false},
+		{"maker_cut_last", false, false},
+		{"other_finishes", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, dir := startFiles(t, Options{})
+			head := "PUT /files/new/a/f%d HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: 100\r\n\r\n"
+			maker := servertest.Dial(t, addr)
+			send(t, maker, fmt.Sprintf(head, 1)+"half")
+			waitFor(t, "the first upload's temporary file", func() bool { return len(tempFiles(t, dir)) == 1 })
+			other := servertest.Dial(t, addr)
+			send(t, other, fmt.Sprintf(head, 2)+"half")
+			waitFor(t, "the second upload's temporary file", func() bool { return len(tempFiles(t, dir)) == 2 })
+			first, second := maker, other
+			if !tc.madeByFirst {
+				first, second = other, maker
+			}
+			first.Close()
+			waitFor(t, "the first temporary file to go", func() bool { return len(tempFiles(t, dir)) == 1 })
+			if tc.secondFinish {
+				send(t, second, strings.Repeat("x", 96))
+				resp, err := servertest.ReadResponse(bufio.NewReader(second), "PUT")
+				if err != nil || resp.Status != 201 {
+					t.Fatalf("the second upload: %v %v", resp, err)
+				}
+				wantFile(t, dir, "new/a/f2", "half"+strings.Repeat("x", 96))
+				wantNoTemp(t, dir)
+				return
+			}
+			second.Close()
+			waitFor(t, "the folders made for the uploads to go", func() bool {
+				_, err := os.Stat(filepath.Join(dir, "new"))
+				return os.IsNotExist(err)
+			})
+			wantNoTemp(t, dir)
+		})
+	}
+}
+
 // TestUploadReadersSeeWholeFiles replaces a file again and again over one
 // keep-alive connection while readers open it from the disk and download it
 // with GET: each read must see the whole old content or the whole new one.
