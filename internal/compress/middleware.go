@@ -13,6 +13,9 @@ type Options struct {
 type Handler struct {
 	next  http1.Handler
 	cache *cache
+	// streams holds a token for each response being compressed as it is
+	// sent (see maxStreams).
+	streams chan struct{}
 }
 
 // Middleware returns a Handler compressing next's responses for clients
@@ -25,7 +28,7 @@ type Handler struct {
 // carry (unmarkTags), and so does If-None-Match, except on a GET or HEAD
 // that will get the identity body.
 func Middleware(next http1.Handler, opts Options) *Handler {
-	h := &Handler{next: next}
+	h := &Handler{next: next, streams: make(chan struct{}, maxStreams)}
 	switch {
 	case opts.CacheBytes == 0:
 		h.cache = newCache(DefaultCacheBytes)
@@ -58,11 +61,20 @@ func (h *Handler) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 		return
 	}
 	cw := writerPool.Get().(*writer)
-	cw.reset(w, r, coding, h.cache, inmCoded)
+	cw.reset(w, r, coding, h, inmCoded)
+	defer func() {
+		// A handler that panicked (one cut off mid-body does) leaves its
+		// writer to the garbage collector, but the stream slot it holds
+		// must come back.
+		if cw != nil {
+			cw.freeStream()
+		}
+	}()
 	h.next.ServeHTTP(cw, r)
 	// An error here is the connection's: the underlying writer has
 	// recorded it and the server closes the connection.
 	cw.finish()
 	cw.release()
 	writerPool.Put(cw)
+	cw = nil
 }

@@ -203,3 +203,47 @@ func TestCacheHitAllocs(t *testing.T) {
 		t.Errorf("a cache hit allocates %v times, want 0", n)
 	}
 }
+
+// sendWatcher is a ResponseWriter that records whether each body write
+// came while the handler was inside its own Write.
+type sendWatcher struct {
+	fakeWriter
+	inHandlerWrite *bool
+	outside        int
+}
+
+func (s *sendWatcher) Write(p []byte) (int, error) {
+	if !*s.inHandlerWrite {
+		s.outside++
+	}
+	return s.fakeWriter.Write(p)
+}
+
+// TestFilledBodySentInsideWrite: a body of known length goes out, compressed,
+// within the handler's last Write, not after the handler returned, so that
+// what the handler holds while its body is sent (the listing budget) covers
+// a client slow to read it; also past maxCachedFile, handed whole.
+func TestFilledBodySentInsideWrite(t *testing.T) {
+	for _, size := range []int{10 << 10, maxCachedFile + 1} {
+		body := text(size, 9)
+		inWrite := false
+		h := Middleware(http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.Header().SetContentLength(int64(len(body)))
+			inWrite = true
+			w.Write(body)
+			inWrite = false
+		}), Options{})
+		sw := &sendWatcher{inHandlerWrite: &inWrite}
+		sw.h.SetContentLength(-1)
+		req := parseRequest(t, ae("gzip"))
+		req.Method = "GET"
+		h.ServeHTTP(sw, req)
+		if sw.h.Get("Content-Encoding") != "gzip" || len(sw.body) == 0 {
+			t.Fatalf("%d bytes: not compressed (%q, %d bytes)", size, sw.h.Get("Content-Encoding"), len(sw.body))
+		}
+		if sw.outside != 0 {
+			t.Errorf("%d bytes: %d writes of the compressed body after the handler's Write returned", size, sw.outside)
+		}
+	}
+}

@@ -21,13 +21,18 @@ import (
 //     sent at once with its exact Content-Length, and the handler's bytes
 //     are counted and dropped without reading its file;
 //   - filling: a body of known length up to 1 MiB is compressed into
-//     memory, then sent with its Content-Length; a file (a strong ETag) is
+//     memory, then sent with its Content-Length as soon as its last byte
+//     is written, while the handler still runs (so that what the handler
+//     accounts for, such as the listing budget, covers the send too), and
+//     with the compressor already given back; a file (a strong ETag) is
 //     compressed well and stored for the next request, anything else (a
 //     listing) compressed fast for this response only;
 //   - streaming: anything else compressible is compressed fast, through a
 //     buffer, to the underlying writer, which sends Content-Length when the
 //     whole compressed body fits its 64 KiB, else chunked framing; a file
-//     too large to cache is chunked from the start;
+//     too large to cache is chunked from the start. A stream holds its
+//     compressor until its client has read it all, so at most maxStreams
+//     run at once; past that, the body goes out as identity;
 //   - skipped: a HEAD for such a file gets the GET's head, chunked, and the
 //     handler's bytes are counted and dropped without reading its file.
 type writer struct {
@@ -35,6 +40,10 @@ type writer struct {
 	req    *http1.Request
 	coding Coding
 	cache  *cache
+	// streams are the stream slots (see maxStreams); holding reports that
+	// this writer took one.
+	streams chan struct{}
+	holding bool
 	// inmCoded reports that If-None-Match named a compressed form's tag.
 	inmCoded bool
 
@@ -65,6 +74,8 @@ const (
 	// skipped is a HEAD whose head was decided without the body.
 	skipped
 	filling
+	// sent is a filled body whose compressed form went out.
+	sent
 	streaming
 )
 
@@ -81,6 +92,13 @@ const (
 // own 64 KiB becomes a chunk, and 32 KiB chunks keep framing overhead and
 // system calls low.
 const streamBufferSize = 32 << 10
+
+// maxStreams bounds the responses compressed as they are sent (streaming).
+// Each holds a compressor and a buffer, about 0.8 MiB, for as long as its
+// client takes to read: a few thousand clients that stop reading would
+// otherwise pin gigabytes. Past the bound, such a body goes out as
+// identity, which costs bandwidth but no memory.
+const maxStreams = 32
 
 // copyBufferSize is the buffer ReadFrom reads the handler's source through
 // when it compresses.
@@ -109,25 +127,51 @@ func getGzip(level int, dst io.Writer) *gzip.Writer {
 	return z
 }
 
-func (cw *writer) reset(w http1.ResponseWriter, r *http1.Request, c Coding, ch *cache, inmCoded bool) {
-	cw.w, cw.req, cw.coding, cw.cache, cw.inmCoded = w, r, c, ch, inmCoded
+func (cw *writer) reset(w http1.ResponseWriter, r *http1.Request, c Coding, h *Handler, inmCoded bool) {
+	cw.w, cw.req, cw.coding, cw.cache, cw.streams, cw.inmCoded = w, r, c, h.cache, h.streams, inmCoded
 	cw.status, cw.state, cw.declared, cw.written = 0, undecided, -1, 0
 }
 
-// release returns the writer's pooled parts and forgets the request, so
-// that the pooled writer pins nothing.
-func (cw *writer) release() {
+// takeStream takes a stream slot if one is free.
+func (cw *writer) takeStream() bool {
+	select {
+	case cw.streams <- struct{}{}:
+		cw.holding = true
+		return true
+	default:
+		return false
+	}
+}
+
+// freeStream gives back the stream slot the writer holds, if any. It is
+// the one part of release that must run even when the handler panicked.
+func (cw *writer) freeStream() {
+	if cw.holding {
+		<-cw.streams
+		cw.holding = false
+	}
+}
+
+// releaseGzip returns the compressor to its pool.
+func (cw *writer) releaseGzip() {
 	if cw.gz != nil {
 		cw.gz.Reset(io.Discard)
 		gzipPools[cw.level].Put(cw.gz)
 		cw.gz = nil
 	}
+}
+
+// release returns the writer's pooled parts and stream slot and forgets
+// the request, so that the pooled writer pins nothing.
+func (cw *writer) release() {
+	cw.releaseGzip()
+	cw.freeStream()
 	if cw.bw != nil {
 		cw.bw.Reset(nil)
 		bufioPool.Put(cw.bw)
 		cw.bw = nil
 	}
-	cw.w, cw.req, cw.cache, cw.fill.b = nil, nil, nil, nil
+	cw.w, cw.req, cw.cache, cw.streams, cw.fill.b = nil, nil, nil, nil, nil
 	cw.etag, cw.etagOut, cw.ctype, cw.store = "", "", "", false
 }
 
@@ -159,8 +203,15 @@ func (cw *writer) Write(p []byte) (int, error) {
 	if cw.declared >= 0 && cw.written+int64(len(p)) > cw.declared {
 		return 0, errBodyTooLong
 	}
+	if cw.state == sent {
+		return 0, nil
+	}
 	cw.written += int64(len(p))
-	return cw.gz.Write(p)
+	n, err := cw.gz.Write(p)
+	if err == nil && cw.state == filling && cw.written == cw.declared {
+		err = cw.sendFilled()
+	}
+	return n, err
 }
 
 // ReadFrom copies src to the body, stopping at the declared length as
@@ -181,7 +232,7 @@ func (cw *writer) ReadFrom(src io.Reader) (int64, error) {
 			return rf.ReadFrom(src)
 		}
 		return copyThrough(cw.w, src, -1)
-	case cached, skipped:
+	case cached, skipped, sent:
 		n := max(cw.declared-cw.written, 0)
 		cw.written += n
 		return n, nil
@@ -252,7 +303,7 @@ func (cw *writer) decide(finishing bool, handed int64) error {
 		// goes out with Content-Length, as a body known in full must.
 		cw.store = cw.cache != nil && isStrongETag(etag) && cw.declared <= maxCachedFile
 		if cw.store {
-			cw.key = append(append(cw.key[:0], byte(cw.coding)), cw.req.Path...)
+			cw.key = cacheKey(cw.key[:0], cw.coding, cw.req.Path)
 			if e := cw.cache.get(cw.key, etag, ct, cw.declared); e != nil {
 				cw.state = cached
 				cw.setCoded(h, e.etagOut)
@@ -286,20 +337,21 @@ func (cw *writer) decide(finishing bool, handed int64) error {
 	if etag != "" {
 		etag = markETag(etag, cw.coding)
 	}
-	if cw.declared > maxCachedFile {
-		// Too large to cache, so its compressed length is learnt only by
-		// compressing all of it: the body goes out chunked from its first
-		// byte, and a HEAD announces just that, reading and compressing
-		// nothing.
+	// Too large to cache, so its compressed length is learnt only by
+	// compressing all of it: the body goes out chunked from its first
+	// byte, and a HEAD announces just that, reading and compressing
+	// nothing.
+	if cw.declared > maxCachedFile && cw.req.Method == "HEAD" {
 		h.SetStream()
-		if cw.req.Method == "HEAD" {
-			cw.state = skipped
-			cw.setCoded(h, etag)
-			return nil
-		}
-	}
-	if finishing {
+		cw.state = skipped
+		cw.setCoded(h, etag)
 		return nil
+	}
+	if finishing || !cw.takeStream() {
+		return nil
+	}
+	if cw.declared > maxCachedFile {
+		h.SetStream()
 	}
 	cw.state = streaming
 	cw.setCoded(h, etag)
@@ -387,32 +439,62 @@ func (cw *writer) finish() error {
 		return cw.bw.Flush()
 	case filling:
 		if complete {
-			if err := cw.gz.Close(); err != nil {
-				return err
-			}
+			return cw.sendFilled()
 		}
+		// Short: sent as far as it got, without the gzip trailer.
 		data := cw.fill.b
 		cw.fill.b = nil
-		if complete && cw.store {
-			if cap(data)-len(data) > len(data)/4 {
-				// The size was guessed before compressing; keep only
-				// what the cache needs.
-				data = append([]byte(nil), data...)
-			}
-			cw.cache.put(&entry{
-				key:     string(cw.key),
-				etag:    cw.etag,
-				ctype:   cw.ctype,
-				srcLen:  cw.declared,
-				etagOut: cw.etagOut,
-				data:    data,
-			})
-		}
+		cw.releaseGzip()
 		cw.w.Header().SetContentLength(int64(len(data)))
 		_, err := cw.w.Write(data)
 		return err
 	}
 	return nil
+}
+
+// sendFilled ends a filled body, whole, and sends it with its compressed
+// length, once the compressor is back in its pool: a client slow to read
+// holds only the compressed bytes.
+func (cw *writer) sendFilled() error {
+	cw.state = sent
+	err := cw.gz.Close()
+	cw.releaseGzip()
+	if err != nil {
+		return err
+	}
+	data := cw.fill.b
+	cw.fill.b = nil
+	if cw.store {
+		if cap(data)-len(data) > len(data)/4 {
+			// The size was guessed before compressing; keep only what
+			// the cache needs.
+			data = append([]byte(nil), data...)
+		}
+		cw.cache.put(&entry{
+			key:     string(cw.key),
+			etag:    cw.etag,
+			ctype:   cw.ctype,
+			srcLen:  cw.declared,
+			etagOut: cw.etagOut,
+			data:    data,
+		})
+	}
+	cw.w.Header().SetContentLength(int64(len(data)))
+	_, err = cw.w.Write(data)
+	return err
+}
+
+// cacheKey appends the cache key of a body in coding for the request
+// path: the coding, then the path with its percent-encoding decoded, so
+// that the spellings of one name ("/files/m.txt", "/files/%6D.txt") share
+// one entry instead of each costing a compression and a place in the
+// cache. A path that does not decode is kept as it is.
+func cacheKey(dst []byte, coding Coding, path []byte) []byte {
+	dst = append(dst, byte(coding))
+	if decoded, ok := http1.AppendUnescaped(dst, path); ok {
+		return decoded
+	}
+	return append(dst, path...)
 }
 
 // sink collects compressed bytes in memory.

@@ -1,6 +1,7 @@
 package compress
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"fmt"
@@ -362,7 +363,8 @@ func TestCachedFile(t *testing.T) {
 		t.Fatalf("first GET read %d bytes of the file, want %d", fh.read.Load(), len(v1))
 	}
 
-	second := get(t, addr, "GET", "/a.txt", ae("gzip"))
+	// Another spelling of the same path is the same entry.
+	second := get(t, addr, "GET", "/%61.txt", ae("gzip"))
 	if !bytes.Equal(second.Body, first.Body) || second.Get("ETag") != etag {
 		t.Errorf("cache hit sent other bytes or ETag %q", second.Get("ETag"))
 	}
@@ -565,4 +567,48 @@ func TestSmallCache(t *testing.T) {
 	if fh.read.Load() != int64(2*len(body)) {
 		t.Errorf("read %d bytes, want %d", fh.read.Load(), 2*len(body))
 	}
+}
+
+// TestStreamsBounded: while the streams allowed are all being compressed,
+// another stream goes out as identity, whole; a stream that ends, or whose
+// handler panics, gives its place back.
+func TestStreamsBounded(t *testing.T) {
+	body := text(20000, 5)
+	holding, release := make(chan struct{}), make(chan struct{})
+	h := Middleware(http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		switch string(r.Path) {
+		case "/hold":
+			w.Write(body[:1000])
+			holding <- struct{}{}
+			<-release
+			w.Write(body[1000:])
+		case "/panic":
+			w.Write(body[:1000])
+			panic(http1.ErrAbortHandler)
+		default:
+			w.Write(body)
+		}
+	}), Options{})
+	h.streams = make(chan struct{}, 1)
+	addr := servertest.Start(t, h)
+	held := servertest.Dial(t, addr)
+	io.WriteString(held, "GET /hold HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+	<-holding
+	wantIdentity(t, get(t, addr, "GET", "/other", ae("gzip")), body)
+	close(release)
+	resp, err := servertest.ReadResponse(bufio.NewReader(held), "GET")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantGzip(t, resp, body)
+	wantGzip(t, get(t, addr, "GET", "/other", ae("gzip")), body)
+
+	c := servertest.Dial(t, addr)
+	io.WriteString(c, "GET /panic HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
+	c.SetReadDeadline(time.Now().Add(servertest.Timeout))
+	if _, err := io.Copy(io.Discard, c); err != nil {
+		t.Fatalf("the cut-off response: %v", err)
+	}
+	wantGzip(t, get(t, addr, "GET", "/other", ae("gzip")), body)
 }
