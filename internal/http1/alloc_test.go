@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 )
 
@@ -150,5 +151,33 @@ func TestBodyPastBufferAllocs(t *testing.T) {
 	cycle()
 	if n := testing.AllocsPerRun(100, cycle); n != 0 {
 		t.Errorf("%v allocations per request", n)
+	}
+}
+
+// trickledHeads are heads of about 60 KiB, under the 64 KiB limit, shaped
+// to make a parser that rescans what it has seen on every read do work in
+// the square of their length when they arrive a byte at a time: one long
+// field line, and a run of empty lines before the request line. Short
+// lines of the same total are the baseline.
+var trickledHeads = []struct{ name, raw string }{
+	{"short_lines", "GET / HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Line: "+strings.Repeat("v", 590)+"\r\n", 99) + "\r\n"},
+	{"one_long_line", "GET / HTTP/1.1\r\nHost: x\r\nX-Long: " + strings.Repeat("v", 60000) + "\r\n\r\n"},
+	{"empty_lines_first", strings.Repeat("\r\n", 30000) + "GET / HTTP/1.1\r\nHost: x\r\n\r\n"},
+}
+
+// BenchmarkReadHeadTrickled reads each of trickledHeads delivered one byte
+// per read: the time per head should not depend much on its shape.
+func BenchmarkReadHeadTrickled(b *testing.B) {
+	for _, tc := range trickledHeads {
+		b.Run(tc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(tc.raw)))
+			for b.Loop() {
+				rd := NewReader(&memConn{data: []byte(tc.raw), step: 1})
+				var req Request
+				if err := rd.ReadHead(&req, &DefaultLimits); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -77,20 +77,36 @@ func skipEmptyLines(buf []byte) (int, error) {
 // its connection, before hearing 400. It makes the checks ParseHead makes,
 // in the same order, so a head is refused with the status ParseHead would
 // give it whole. Each header line is looked at once, when it is complete;
-// the request line, at most a target's length, while it arrives.
+// the request line, at most a target's length, while it arrives, each
+// time what has arrived of it has doubled, passed the target's limit, or
+// ended. So a client
+// trickling a long line a byte at a time costs work in proportion to the
+// line, not to its square.
 type partialHead struct {
 	// checked is how far complete lines were found good, 0 until the
 	// request line was; fields counts the header lines among them.
 	checked, fields int
+	// unended is how far the line after checked is known to hold no LF,
+	// and tried how much had arrived when the request line was last
+	// parsed.
+	unended, tried int
 }
 
 // check looks at buf, the head so far (with no end yet), and returns the
-// error to refuse it with, or nil to wait for more. The request line goes
-// into req as it is parsed, so that a refusal knows the method (a HEAD is
-// answered without a body); ParseHead parses it again once the head is
-// whole.
-func (p *partialHead) check(buf []byte, req *Request, lim *Limits) error {
+// error to refuse it with, or nil to wait for more; final says no more
+// will come, so the request line is parsed whatever has arrived of it.
+// The request line goes into req as it is parsed, so that a refusal knows
+// the method (a HEAD is answered without a body); ParseHead parses it
+// again once the head is whole.
+func (p *partialHead) check(buf []byte, req *Request, lim *Limits, final bool) error {
 	if p.checked == 0 {
+		// A target past its limit is refused as soon as it is: the
+		// parse is due then too.
+		pastLimit := len(buf) > lim.MaxTargetBytes && p.tried <= lim.MaxTargetBytes
+		if !p.lineEnds(buf) && len(buf) < 2*p.tried && !pastLimit && !final {
+			return nil
+		}
+		p.tried = len(buf)
 		pos, err := skipEmptyLines(buf)
 		if err != nil {
 			return ignoreIncomplete(err)
@@ -99,9 +115,9 @@ func (p *partialHead) check(buf []byte, req *Request, lim *Limits) error {
 		if err != nil {
 			return ignoreIncomplete(err)
 		}
-		p.checked = pos + n
+		p.checked, p.unended = pos+n, pos+n
 	}
-	for {
+	for p.lineEnds(buf) {
 		line, next, err := nextLine(buf, p.checked)
 		if err != nil || len(line) == 0 {
 			return ignoreIncomplete(err)
@@ -112,8 +128,19 @@ func (p *partialHead) check(buf []byte, req *Request, lim *Limits) error {
 		if _, err := parseField(line); err != nil {
 			return err
 		}
-		p.checked, p.fields = next, p.fields+1
+		p.checked, p.unended, p.fields = next, next, p.fields+1
 	}
+	return nil
+}
+
+// lineEnds reports whether the line after checked has ended in buf,
+// searching only what was not searched before.
+func (p *partialHead) lineEnds(buf []byte) bool {
+	if indexByte(buf[p.unended:], '\n') >= 0 {
+		return true
+	}
+	p.unended = len(buf)
+	return false
 }
 
 func ignoreIncomplete(err error) error {

@@ -142,15 +142,36 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 	// What a refused head leaves in req is its own, never the last
 	// request's: the server answers a refused HEAD without a body.
 	req.reset()
-	scanned := 0
+	scanned, dropped := 0, 0
 	var early partialHead
 	maxHead := lim.MaxHeaderBytes + lim.MaxTargetBytes + 64
 	for {
+		// Empty lines before the request line carry nothing (ParseHead
+		// skips them): they are dropped as they arrive, so that a client
+		// trickling them cannot make every read rescan all of them. They
+		// still count against the head's size.
+		if start := rd.r; rd.SkipEmptyLines() {
+			dropped += rd.r - start
+			scanned = max(0, scanned-(rd.r-start))
+			// Nothing but empty lines came before: early has seen
+			// no request line, and its offsets moved.
+			early = partialHead{}
+		}
+		end := headEnd(rd.buf[rd.r:rd.w], scanned)
+		if dropped > 0 {
+			size := end
+			if end < 0 {
+				size = rd.w - rd.r
+			}
+			if dropped+size > lim.MaxHeaderBytes {
+				return &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Reason: "header section too large"}
+			}
+		}
 		// Past MaxHeaderBytes without an end, ParseHead refuses the head
 		// at once (431, or 400 for what it cannot parse), rather than the
 		// header timeout answering 408 later; before that, so does
 		// partialHead when what has arrived is already wrong.
-		if end := headEnd(rd.buf[rd.r:rd.w], scanned); end > 0 || rd.w-rd.r > lim.MaxHeaderBytes {
+		if end > 0 || rd.w-rd.r > lim.MaxHeaderBytes {
 			n, err := ParseHead(rd.buf[rd.r:rd.w], req, lim)
 			if err == ErrIncomplete {
 				err = errBufferFull
@@ -162,7 +183,7 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 			rd.headPinned = true
 			return nil
 		}
-		if err := early.check(rd.buf[rd.r:rd.w], req, lim); err != nil {
+		if err := early.check(rd.buf[rd.r:rd.w], req, lim, false); err != nil {
 			return err
 		}
 		scanned = max(0, rd.w-rd.r-3)
@@ -171,8 +192,13 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 			if err == errBufferFull {
 				continue
 			}
-			if start == 0 && err == io.EOF {
+			if start == 0 && dropped == 0 && err == io.EOF {
 				return io.EOF
+			}
+			// What did arrive is refused as it would have been had it
+			// arrived at once.
+			if perr := early.check(rd.buf[rd.r:rd.w], req, lim, true); perr != nil {
+				return perr
 			}
 			if err == io.EOF {
 				return io.ErrUnexpectedEOF

@@ -258,3 +258,21 @@ func TestReaderReleaseAndWait(t *testing.T) {
 		t.Fatalf("Wait at end of stream: %v", err)
 	}
 }
+
+// TestReadHeadTrickledShapes reads heads shaped to be costly when trickled
+// (trickledHeads) a byte per read, and the same heads one byte past the
+// size limit: the first are read whole, the others refused with 431.
+func TestReadHeadTrickledShapes(t *testing.T) {
+	for _, tc := range trickledHeads {
+		var req Request
+		rd := NewReader(&memConn{data: []byte(tc.raw), step: 1})
+		if err := rd.ReadHead(&req, &DefaultLimits); err != nil || string(req.Path) != "/" {
+			t.Errorf("%s: %v, path %q", tc.name, err, req.Path)
+		}
+		over := strings.Repeat("\r\n", (DefaultLimits.MaxHeaderBytes-len(tc.raw))/2+1) + tc.raw
+		rd = NewReader(&memConn{data: []byte(over), step: 1})
+		if err := rd.ReadHead(&req, &DefaultLimits); statusOf(err) != StatusRequestHeaderFieldsTooLarge {
+			t.Errorf("%s past the limit: %v, want 431", tc.name, err)
+		}
+	}
+}
