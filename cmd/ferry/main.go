@@ -35,6 +35,9 @@ type options struct {
 	quiet           bool
 	grace           time.Duration
 	cfg             server.Config
+	// maxConnsAsked is the --max-conns the command line set, 0 when it
+	// kept the default.
+	maxConnsAsked int
 }
 
 // defaultShutdownGrace is how long requests in flight may take to finish
@@ -87,6 +90,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if n, err := strconv.Atoi(o.port); err != nil || n < 0 || n > 65535 {
 		return nil, usageError(fs, fmt.Sprintf("invalid port %q", o.port))
 	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "max-conns" {
+			o.maxConnsAsked = o.cfg.MaxConns
+		}
+	})
 	if o.cfg.MaxConns < 1 || o.cfg.Limits.MaxTargetBytes < 1 || o.cfg.Limits.MaxHeaderBytes < 1 || o.cfg.Limits.MaxHeaderFields < 1 {
 		return nil, usageError(fs, "limits must be positive")
 	}
@@ -154,6 +162,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if !o.quiet {
 		o.cfg.AccessLog = stdout
 	}
+	// The connection bound must be reachable: past the open-file limit,
+	// accept fails instead, and idle clients lock new ones out.
+	if n := server.ConnsWithinFileLimit(); n > 0 && o.cfg.MaxConns > n {
+		o.cfg.MaxConns = n
+	}
 	o.cfg.Handler = newHandler(root, o.files)
 	srv := server.New(o.cfg)
 	// Signals are caught before the start line is printed: whoever reads
@@ -165,6 +178,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	// stdout is to die of SIGPIPE).
 	signal.Ignore(syscall.SIGPIPE)
 	fmt.Fprintf(stderr, "ferry: serving %s on http://%s/\n", dir, ln.Addr())
+	if o.maxConnsAsked > o.cfg.MaxConns {
+		fmt.Fprintf(stderr, "ferry: at most %d connections at once, not %d: the open file limit allows no more (ulimit -n)\n", o.cfg.MaxConns, o.maxConnsAsked)
+	}
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()

@@ -88,7 +88,15 @@ func start(t *testing.T, args ...string) *proc {
 // is set.
 func startTo(t *testing.T, out io.Writer, args ...string) *proc {
 	t.Helper()
-	p := launchTo(t, out, args...)
+	return startCmd(t, out, exec.Command(binary, args...))
+}
+
+// startCmd is startTo for a command of the test's own making, which must
+// run ferry in the end.
+func startCmd(t *testing.T, out io.Writer, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := launchCmd(t, out, cmd)
+	args := cmd.Args
 	deadline := time.Now().Add(waitTimeout)
 	for {
 		if m := startLine.FindStringSubmatch(p.stderr.String()); m != nil {
@@ -114,7 +122,12 @@ func launch(t *testing.T, args ...string) *proc {
 
 func launchTo(t *testing.T, out io.Writer, args ...string) *proc {
 	t.Helper()
-	p := &proc{t: t, cmd: exec.Command(binary, args...), stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	return launchCmd(t, out, exec.Command(binary, args...))
+}
+
+func launchCmd(t *testing.T, out io.Writer, cmd *exec.Cmd) *proc {
+	t.Helper()
+	p := &proc{t: t, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if out != nil {
 		p.cmd.Stdout = out
