@@ -1,7 +1,10 @@
 package http1
 
 import (
+	"fmt"
 	"io"
+	"os"
+	"time"
 )
 
 // Body reads a request body framed by Content-Length or by the chunked
@@ -25,7 +28,23 @@ type Body struct {
 		Flush() error
 	}
 	read int64
+	// paceGrace is how long the body may take before it must keep
+	// minBodyRate on average, 0 for no pace; paceStart is when its first
+	// network read began.
+	paceGrace time.Duration
+	paceStart time.Time
 }
+
+// minBodyRate is the pace, in bytes a second, that a request body must
+// keep on average once it has taken longer than its grace period. The
+// per-read body timeout drops a client that stalls, but not one that
+// sends a byte now and then to hold its connection, and a connection
+// slot, for as long as it likes. A kilobyte a second is far below any
+// real link.
+const minBodyRate = 1 << 10
+
+// errBodyTooSlow is a timeout, answered as one (408).
+var errBodyTooSlow = fmt.Errorf("request body slower than %d bytes a second: %w", minBodyRate, os.ErrDeadlineExceeded)
 
 // Responder is what a Body needs of the connection's response writer.
 type Responder interface {
@@ -44,6 +63,20 @@ func (b *Body) Reset(req *Request, w Responder) {
 	if b.done || !req.ExpectContinue {
 		b.beforeRead = nil
 	}
+}
+
+// SetPace has the body keep minBodyRate on average once it has taken
+// longer than grace, counted from its first read; past that it reads
+// errBodyTooSlow. The server gives it the body timeout.
+func (b *Body) SetPace(grace time.Duration) { b.paceGrace = grace }
+
+// tooSlow reports whether the body fell behind its pace.
+func (b *Body) tooSlow() bool {
+	if b.paceGrace <= 0 || b.done {
+		return false
+	}
+	late := coarseNow().Sub(b.paceStart) - b.paceGrace
+	return late > 0 && b.read < int64(late.Seconds()*minBodyRate)
 }
 
 // Done reports whether the whole body has been read (or there was none).
@@ -95,6 +128,13 @@ func (b *Body) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+	if b.paceStart.IsZero() {
+		b.paceStart = coarseNow()
+	}
+	if b.tooSlow() {
+		b.err = errBodyTooSlow
+		return 0, b.err
+	}
 	if b.chunked && b.remaining == 0 {
 		if err := b.nextChunk(); err != nil {
 			b.err = err
@@ -131,6 +171,10 @@ func (b *Body) Read(p []byte) (int, error) {
 		} else {
 			b.done = true
 		}
+	}
+	if b.tooSlow() {
+		b.err = errBodyTooSlow
+		return n, b.err
 	}
 	return n, nil
 }

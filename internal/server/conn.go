@@ -135,6 +135,7 @@ func (c *conn) serveRequests() (parked bool) {
 			c.rd.SetDeadline(time.Time{})
 		}
 		c.body.Reset(&c.req, c.resp)
+		c.body.SetPace(cfg.BodyTimeout)
 		c.resp.Reset(&c.req)
 		if !c.runHandler() {
 			// The handler panicked after its response's head went out.

@@ -28,16 +28,16 @@ func shortTimeouts() server.Config {
 	return cfg
 }
 
-// trickle writes one byte of s at a time, every interval, until s ends,
+// trickle writes s piece bytes at a time, every interval, until s ends,
 // a write fails or stop is closed.
-func trickle(c net.Conn, s string, interval time.Duration, stop <-chan struct{}) {
-	for i := range len(s) {
+func trickle(c net.Conn, s string, piece int, interval time.Duration, stop <-chan struct{}) {
+	for i := 0; i < len(s); i += piece {
 		select {
 		case <-stop:
 			return
 		case <-time.After(interval):
 		}
-		if _, err := c.Write([]byte{s[i]}); err != nil {
+		if _, err := io.WriteString(c, s[i:min(i+piece, len(s))]); err != nil {
 			return
 		}
 	}
@@ -52,7 +52,7 @@ func TestHeaderTimeout(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		trickle(cl.c, "GET / HTTP/1.1\r\nHost: x\r\n"+strings.Repeat("X-Slow: 1\r\n", 1000), 20*time.Millisecond, stop)
+		trickle(cl.c, "GET / HTTP/1.1\r\nHost: x\r\n"+strings.Repeat("X-Slow: 1\r\n", 1000), 1, 20*time.Millisecond, stop)
 	}()
 	// Stop trickling once the answer starts, so that the server's close
 	// meets no unread input (which would turn it into a reset).
@@ -117,21 +117,47 @@ func TestBodyTimeout(t *testing.T) {
 
 // TestBodyTimeoutPerRead: the body timeout bounds each read, not the whole
 // upload, so a slow but moving upload that takes longer than the timeout
-// is received whole.
+// is received whole (at 10 KiB/s, well above the minimum pace).
 func TestBodyTimeoutPerRead(t *testing.T) {
 	t.Parallel()
 	cfg := server.DefaultConfig(newTestHandler())
 	cfg.BodyTimeout = 2 * time.Second
 	addr := servertest.StartConfig(t, cfg)
 	cl := dial(t, addr)
-	body := strings.Repeat("s", 25)
+	body := strings.Repeat("s", 25<<10)
 	cl.send(fmt.Sprintf("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(body)))
-	trickle(cl.c, body, 100*time.Millisecond, nil)
+	trickle(cl.c, body, 1<<10, 100*time.Millisecond, nil)
 	resp := cl.read("POST")
 	if resp.Status != 200 || string(resp.Body) != body {
 		t.Fatalf("%d %q", resp.Status, resp.Body)
 	}
 	cl.expectUsable()
+}
+
+// TestBodyPace: a body that moves, but far below a kilobyte a second once
+// the body timeout has passed, is answered 408 and the connection closed:
+// sending a byte now and then does not hold a connection forever.
+func TestBodyPace(t *testing.T) {
+	t.Parallel()
+	cfg := server.DefaultConfig(newTestHandler())
+	cfg.BodyTimeout = 500 * time.Millisecond
+	addr := servertest.StartConfig(t, cfg)
+	for _, framing := range []string{"Content-Length: 100000", "Transfer-Encoding: chunked"} {
+		cl := dial(t, addr)
+		cl.send("POST /body HTTP/1.1\r\nHost: x\r\n" + framing + "\r\n\r\n")
+		body := strings.Repeat("t", 1000)
+		if strings.Contains(framing, "chunked") {
+			body = strings.Repeat("1\r\nt\r\n", 1000)
+		}
+		stop := make(chan struct{})
+		go trickle(cl.c, body, 1, 50*time.Millisecond, stop)
+		resp := cl.read("POST")
+		close(stop)
+		if resp.Status != 408 {
+			t.Fatalf("%s, trickled: %d, want 408", framing, resp.Status)
+		}
+		checkFraming(t, resp, true)
+	}
 }
 
 // TestMaxConns: past the bound, a new client waits while every
