@@ -13,8 +13,8 @@ import (
 )
 
 // TestConnsWithinFileLimit runs ferry under an open-file limit of 48 with
-// a --max-conns far above what that allows: the bound is lowered to 16
-// (two descriptors a connection, 16 for the server), which stderr says
+// a --max-conns far above what that allows: the bound is lowered to 32
+// (one descriptor a connection, 16 kept for the server), which stderr says
 // after the start line, so that more idle keep-alive clients than the
 // limit could hold are all served, the idlest closed to make room, instead
 // of accept failing for lack of descriptors while idle clients hold them.
@@ -40,7 +40,7 @@ func TestConnsWithinFileLimit(t *testing.T) {
 		}
 	}
 	stderr := p.stderr.String()
-	if !strings.Contains(stderr, "at most 16 connections at once, not 1000") {
+	if !strings.Contains(stderr, "at most 32 connections at once, not 1000") {
 		t.Errorf("stderr does not say the bound was lowered: %q", stderr)
 	}
 	if strings.Contains(stderr, "too many open files") {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -75,7 +76,13 @@ func (s *Server) Serve(ln net.Listener) error {
 			var ne net.Error
 			if errors.As(err, &ne) && !errors.Is(err, net.ErrClosed) {
 				// Out of file descriptors and the like: wait and retry
-				// rather than spin or give up.
+				// rather than spin or give up. Out of descriptors, the
+				// connection parked longest gives its own back, as at
+				// the connection bound: idle clients must not lock new
+				// ones out while files being served hold the rest.
+				if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
+					s.parker.evictIdlest()
+				}
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				s.cfg.ErrorLog.Printf("accept: %v; retrying in %v", err, backoff)
 				time.Sleep(backoff)
