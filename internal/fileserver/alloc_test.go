@@ -3,11 +3,8 @@ package fileserver
 import (
 	"bytes"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 
-	"ferry/internal/compress"
 	"ferry/internal/servertest"
 )
 
@@ -20,18 +17,8 @@ func TestCachedFileAllocs(t *testing.T) {
 		t.Skip("the race detector allocates on its own")
 	}
 	for _, size := range []int{0, 1 << 10} {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "f.bin"), bytes.Repeat([]byte{'x'}, size), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		root, err := os.OpenRoot(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { root.Close() })
-		s := New(root, Options{})
-		s.cache.racy = 0
-		c := servertest.Dial(t, servertest.Start(t, compress.Middleware(s, compress.Options{})))
+		addr, s := startWired(t, "f.bin", bytes.Repeat([]byte{'x'}, size))
+		c := servertest.Dial(t, addr)
 		req := []byte("GET /files/f.bin HTTP/1.1\r\nHost: x\r\n\r\n")
 		first := make([]byte, 4096)
 		if _, err := c.Write(req); err != nil {

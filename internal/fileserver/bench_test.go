@@ -27,19 +27,8 @@ func BenchmarkSmallFile(b *testing.B) {
 		{"gzip64KiB", "f.txt", "Accept-Encoding: gzip\r\n", 64 << 10},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
-			dir := b.TempDir()
 			content := bytes.Repeat([]byte("a line of text, compressible "), tc.size/29+1)[:tc.size]
-			if err := os.WriteFile(filepath.Join(dir, tc.file), content, 0o644); err != nil {
-				b.Fatal(err)
-			}
-			root, err := os.OpenRoot(dir)
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { root.Close() })
-			s := New(root, Options{})
-			s.cache.racy = 0
-			addr := servertest.Start(b, compress.Middleware(s, compress.Options{}))
+			addr, _ := startWired(b, tc.file, content)
 			c := servertest.Dial(b, addr)
 			br := bufio.NewReader(c)
 			req := []byte("GET /files/" + tc.file + " HTTP/1.1\r\nHost: x\r\n" + tc.header + "\r\n")
@@ -53,6 +42,25 @@ func BenchmarkSmallFile(b *testing.B) {
 			}
 		})
 	}
+}
+
+// startWired serves a folder holding the file name with content, through
+// the compressing middleware as cmd/ferry wires it, with the small-file
+// cache taking files at once.
+func startWired(tb testing.TB, name string, content []byte) (string, *Server) {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, name), content, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { root.Close() })
+	s := New(root, Options{})
+	s.cache.racy = 0
+	return servertest.Start(tb, compress.Middleware(s, compress.Options{})), s
 }
 
 // BenchmarkHitCheck compares the ways of checking that a cached file is
