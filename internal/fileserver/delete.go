@@ -100,10 +100,10 @@ func (s *Server) emptyFolder(rel string) (bool, error) {
 }
 
 // deleteStatus is fsStatus, except that a name running through a file or
-// through a loop of links names nothing, so it is 404 (as for GET) rather
-// than 409.
+// through a loop of links, or too long for the file system, names nothing,
+// so it is 404 (as for GET) rather than 409 or 400.
 func (s *Server) deleteStatus(err error) int {
-	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) {
+	if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.ENAMETOOLONG) {
 		return http1.StatusNotFound
 	}
 	return s.fsStatus(err)

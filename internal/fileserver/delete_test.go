@@ -51,6 +51,8 @@ func TestDelete(t *testing.T) {
 		{name: "link_loop", setup: rawLink("ln", "ln"), target: "/files/ln", status: 204, gone: []string{"ln"}},
 		{name: "inside_link_loop", setup: rawLink("ln", "ln"), target: "/files/ln/sub", status: 404, kept: []string{"ln"}},
 		{name: "deep_inside_link_loop", setup: rawLink("ln", "ln"), target: "/files/ln/a/b/", status: 404, kept: []string{"ln"}},
+		// No file can have a name longer than the file system allows.
+		{name: "name_too_long", target: "/files/" + strings.Repeat("n", 300), status: 404},
 		{name: "root", target: "/files/", status: 405},
 		{name: "root_no_slash", target: "/files", status: 405},
 		{name: "temp_name", setup: old(uploadTempPrefix+"x", "x"), target: "/files/" + uploadTempPrefix + "x",
