@@ -133,13 +133,23 @@ func (p *partialHead) check(buf []byte, req *Request, lim *Limits, final bool) e
 	return nil
 }
 
-// lineEnds reports whether the line after checked has ended in buf,
-// searching only what was not searched before.
+// lineEnds reports whether the line after checked can be judged: it has
+// ended in buf, or holds a bare CR, which nextLine refuses before the end.
+// It searches only what was not searched before; a CR at the end of buf is
+// searched again, since an LF may follow.
 func (p *partialHead) lineEnds(buf []byte) bool {
-	if indexByte(buf[p.unended:], '\n') >= 0 {
-		return true
+	for i := p.unended; i < len(buf); i++ {
+		switch {
+		case buf[i] == '\n':
+			return true
+		case buf[i] == '\r' && i+1 < len(buf) && buf[i+1] != '\n':
+			return true
+		}
 	}
 	p.unended = len(buf)
+	if len(buf) > 0 && buf[len(buf)-1] == '\r' {
+		p.unended--
+	}
 	return false
 }
 

@@ -113,6 +113,8 @@ func TestReadHeadRefusesEarly(t *testing.T) {
 		{"obs_fold", "GET / HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n", 400},
 		{"space_before_colon", "GET / HTTP/1.1\r\nHost : x\r\n", 400},
 		{"bare_cr", "GET /a\rb HTTP/1.1", 400},
+		{"bare_cr_in_unended_field", "GET / HTTP/1.1\r\nHost: x\r\nX: a\rb", 400},
+		{"bare_cr_starting_a_line", "GET / HTTP/1.1\r\nHost: x\r\n\rX", 400},
 		{"http2", "GET / HTTP/2.0\r\n", 505},
 		// One field too many is found before the bad line after it, as
 		// ParseHead finds it in a whole head.
