@@ -265,7 +265,9 @@ func (s *Server) commit(r *http1.Request, tmp, rel string, info fs.FileInfo) (fs
 
 // makeParents makes dir and whichever of its parents are missing, and
 // returns the folders it made, deepest first, so that a failed upload can
-// take them away again and leave the tree as it found it.
+// take them away again and leave the tree as it found it. When making them
+// fails partway (a name too long, a full disk), it returns all the missing
+// ones with the error: those it did make go too.
 func (s *Server) makeParents(dir string) ([]string, error) {
 	var missing []string
 	for d := dir; d != "."; d = parentOf(d) {
@@ -282,7 +284,7 @@ func (s *Server) makeParents(dir string) ([]string, error) {
 		return nil, nil
 	}
 	if err := s.root.MkdirAll(dir, uploadFolderPerm); err != nil {
-		return nil, err
+		return missing, err
 	}
 	return missing, nil
 }
@@ -323,8 +325,15 @@ func (s *Server) releaseFolders(claimed []string, failed bool) {
 			continue
 		}
 		delete(s.madeFolders, d)
-		if removing && s.root.Remove(d) != nil {
-			removing = false
+		if !removing {
+			continue
+		}
+		// One that is not there (making the folders failed before
+		// it) is no reason to stop; one still there is.
+		if s.root.Remove(d) != nil {
+			if _, err := s.root.Lstat(d); err == nil {
+				removing = false
+			}
 		}
 	}
 }

@@ -67,6 +67,9 @@ func TestUploadOutcomes(t *testing.T) {
 			status: 415, absent: "l.txt"},
 		{name: "root", raw: request("PUT", "/files/", "x"), status: 405},
 		{name: "name_too_long", raw: request("PUT", "/files/"+long, "x"), status: 400},
+		// Making the folders fails at the long one: those made before it
+		// go too.
+		{name: "folder_name_too_long", raw: request("PUT", "/files/new1/new2/"+long+"/f.txt", "x"), status: 400, absent: "new1"},
 		{name: "temp_name", raw: request("PUT", "/files/"+uploadTempPrefix+"x", "x"),
 			status: 400, absent: uploadTempPrefix + "x"},
 	}
