@@ -340,8 +340,11 @@ func (cw *writer) decide(finishing bool, handed int64) error {
 	// Too large to cache, so its compressed length is learnt only by
 	// compressing all of it: the body goes out chunked from its first
 	// byte, and a HEAD announces just that, reading and compressing
-	// nothing.
+	// nothing; or, when a GET now would find no stream free, identity.
 	if cw.declared > maxCachedFile && cw.req.Method == "HEAD" {
+		if len(cw.streams) == cap(cw.streams) {
+			return nil
+		}
 		h.SetStream()
 		cw.state = skipped
 		cw.setCoded(h, etag)

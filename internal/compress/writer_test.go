@@ -573,7 +573,7 @@ func TestSmallCache(t *testing.T) {
 // another stream goes out as identity, whole; a stream that ends, or whose
 // handler panics, gives its place back.
 func TestStreamsBounded(t *testing.T) {
-	body := text(20000, 5)
+	body, large := text(20000, 5), text(maxCachedFile+1, 6)
 	holding, release := make(chan struct{}), make(chan struct{})
 	h := Middleware(http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -586,6 +586,10 @@ func TestStreamsBounded(t *testing.T) {
 		case "/panic":
 			w.Write(body[:1000])
 			panic(http1.ErrAbortHandler)
+		case "/large":
+			w.Header().SetContentLength(int64(len(large)))
+			w.Write(large[:1000])
+			w.Write(large[1000:])
 		default:
 			w.Write(body)
 		}
@@ -596,6 +600,11 @@ func TestStreamsBounded(t *testing.T) {
 	io.WriteString(held, "GET /hold HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
 	<-holding
 	wantIdentity(t, get(t, addr, "GET", "/other", ae("gzip")), body)
+	// A HEAD for a body too large to cache gets the head that GET would
+	// get now.
+	if head := get(t, addr, "HEAD", "/large", ae("gzip")); head.Get("Content-Encoding") != "" || head.Get("Content-Length") != strconv.Itoa(len(large)) {
+		t.Errorf("HEAD with no stream free: Content-Encoding %q, Content-Length %q", head.Get("Content-Encoding"), head.Get("Content-Length"))
+	}
 	close(release)
 	resp, err := servertest.ReadResponse(bufio.NewReader(held), "GET")
 	if err != nil {
@@ -603,6 +612,9 @@ func TestStreamsBounded(t *testing.T) {
 	}
 	wantGzip(t, resp, body)
 	wantGzip(t, get(t, addr, "GET", "/other", ae("gzip")), body)
+	if head := get(t, addr, "HEAD", "/large", ae("gzip")); head.Get("Content-Encoding") != "gzip" || !head.Chunked {
+		t.Errorf("HEAD with a stream free: Content-Encoding %q, chunked %v", head.Get("Content-Encoding"), head.Chunked)
+	}
 
 	c := servertest.Dial(t, addr)
 	io.WriteString(c, "GET /panic HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n")
