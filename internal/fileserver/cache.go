@@ -33,9 +33,18 @@ type cachedFile struct {
 	// statName is the name the entry is kept under, as statAt takes it.
 	statName []byte
 	id       identity
-	fi       fs.FileInfo
-	meta     fileMeta
-	data     []byte
+	// folders are those on the way to the file (see pathFolders).
+	folders []cachedFolder
+	fi      fs.FileInfo
+	meta    fileMeta
+	data    []byte
+}
+
+// cachedFolder is a folder on the way to a cached file, as it was when
+// the file was cached.
+type cachedFolder struct {
+	statName []byte
+	id       identity
 }
 
 // memContent is a cached file's bytes as served: a reader for ranges, and
@@ -104,7 +113,35 @@ func (c *smallFileCache) lookup(name []byte) *cachedFile {
 		c.forget(string(name), e)
 		return nil
 	}
+	for _, f := range e.folders {
+		if id, ok := statAt(c.dir, f.statName); !ok || !id.sameFolder(f.id) {
+			c.forget(string(name), e)
+			return nil
+		}
+	}
 	return e
+}
+
+// pathFolders returns the folders on the way to the file name, from the
+// top, each with its identity, or false when one is not a plain folder (a
+// symbolic link). statAt follows the links on the way, so a hit checks
+// each of them too: otherwise a folder moved out of the served one, with a
+// link to it put in its place, would keep serving its cached files, which
+// os.Root now refuses to reach (403).
+func (c *smallFileCache) pathFolders(name string) ([]cachedFolder, bool) {
+	var folders []cachedFolder
+	for i := range len(name) {
+		if name[i] != '/' {
+			continue
+		}
+		sn := statName(name[:i])
+		id, ok := statAt(c.dir, sn)
+		if !ok || !id.sameFolder(id) {
+			return nil, false
+		}
+		folders = append(folders, cachedFolder{statName: sn, id: id})
+	}
+	return folders, true
 }
 
 // content returns what to serve name's open file f from: its bytes, read
@@ -122,6 +159,10 @@ func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta f
 	// link: a name that is one would never hit, so it is not kept.
 	sn := statName(name)
 	if byName, ok := statAt(c.dir, sn); !ok || byName != id {
+		return f
+	}
+	folders, ok := c.pathFolders(name)
+	if !ok {
 		return f
 	}
 	data := make([]byte, size)
@@ -142,7 +183,7 @@ func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta f
 		delete(c.entries, key)
 		c.bytes -= int64(len(e.data))
 	}
-	c.entries[name] = &cachedFile{statName: sn, id: id, fi: fi, meta: meta, data: data}
+	c.entries[name] = &cachedFile{statName: sn, id: id, folders: folders, fi: fi, meta: meta, data: data}
 	c.bytes += size
 	c.mu.Unlock()
 	return newMemContent(data)

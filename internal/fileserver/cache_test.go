@@ -93,6 +93,36 @@ func TestSmallFileCacheRequestForms(t *testing.T) {
 	}
 }
 
+// TestSmallFileCacheFolderSwapped moves a folder holding a cached file out
+// of the served one and puts a link to it in its place: the file, now
+// reached only through a link out, is refused as os.Root refuses it, not
+// served from the cache.
+func TestSmallFileCacheFolderSwapped(t *testing.T) {
+	s, dir := newServerFor(t, Options{}, map[string]string{"sub/s.txt": "inside once"})
+	s.cache.racy = 0
+	addr := servertest.Start(t, s)
+	for range 2 {
+		if r := fetch(t, addr, "GET", "/files/sub/s.txt"); r.Status != 200 {
+			t.Fatalf("before the swap: %d", r.Status)
+		}
+	}
+	if s.cache.entries["sub/s.txt"] == nil {
+		t.Fatal("not cached")
+	}
+	outside := filepath.Join(t.TempDir(), "sub")
+	if err := os.Rename(filepath.Join(dir, "sub"), outside); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "sub")); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{"/files/sub/s.txt", "/files/sub/%73.txt"} {
+		if r := fetch(t, addr, "GET", target); r.Status != 403 {
+			t.Errorf("%s through a link out: %d %q, want 403", target, r.Status, r.Body)
+		}
+	}
+}
+
 // TestSmallFileCacheRanges serves ranges, multipart included, from cached
 // bytes.
 func TestSmallFileCacheRanges(t *testing.T) {

@@ -25,6 +25,13 @@ type identity struct {
 
 func (id identity) changeTime() time.Time { return time.Unix(id.ctimeSec, id.ctimeNsec) }
 
+// sameFolder reports whether id is a folder, the one folder is: same
+// device and inode. Its times and size change with its entries, which do
+// not matter here.
+func (id identity) sameFolder(folder identity) bool {
+	return id.mode&syscall.S_IFMT == syscall.S_IFDIR && id.dev == folder.dev && id.ino == folder.ino
+}
+
 // identityOf is an open file's identity, from its fstat.
 func identityOf(fi fs.FileInfo) (identity, bool) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
@@ -71,7 +78,8 @@ const statxFields = unix.STATX_TYPE | unix.STATX_MODE | unix.STATX_INO | unix.ST
 // same layout on every architecture, unlike fstatat's. Intermediate links
 // are followed by the kernel, even out of the folder; that is safe here
 // because a hit also needs the inode, times and size of a file first
-// opened through the os.Root.
+// opened through the os.Root, and each folder on its way to be the folder
+// it was then, not a link (pathFolders).
 func statAt(dir *os.File, name []byte) (identity, bool) {
 	var st unix.Statx_t
 	_, _, errno := syscall.Syscall6(unix.SYS_STATX, dir.Fd(), uintptr(unsafe.Pointer(&name[0])),

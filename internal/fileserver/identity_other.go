@@ -15,6 +15,8 @@ type identity struct{}
 
 func (identity) changeTime() time.Time { return time.Time{} }
 
+func (identity) sameFolder(identity) bool { return false }
+
 func identityOf(fs.FileInfo) (identity, bool) { return identity{}, false }
 
 func openStatDir(*os.Root) *os.File { return nil }
