@@ -139,9 +139,10 @@ var errBufferFull = &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Re
 // *ProtocolError for a request to refuse, or the network error.
 func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 	rd.unpin()
-	// What a refused head leaves in req is its own, never the last
+	// The method a refused head leaves in req is its own, never the last
 	// request's: the server answers a refused HEAD without a body.
-	req.reset()
+	// ParseHead resets the rest.
+	req.Method = ""
 	scanned, dropped := 0, 0
 	var early partialHead
 	maxHead := lim.MaxHeaderBytes + lim.MaxTargetBytes + 64
