@@ -79,16 +79,15 @@ func skipEmptyLines(buf []byte) (int, error) {
 // give it whole. Each header line is looked at once, when it is complete;
 // the request line, at most a target's length, while it arrives, each
 // time what has arrived of it has doubled, passed the target's limit, or
-// ended. So a client
-// trickling a long line a byte at a time costs work in proportion to the
-// line, not to its square.
+// ended. So a client trickling a long line a byte at a time costs work in
+// proportion to the line, not to its square.
 type partialHead struct {
 	// checked is how far complete lines were found good, 0 until the
 	// request line was; fields counts the header lines among them.
 	checked, fields int
-	// unended is how far the line after checked is known to hold no LF,
-	// and tried how much had arrived when the request line was last
-	// parsed.
+	// unended is how far the line after checked is known to hold
+	// neither an LF nor a bare CR (see lineEnds), and tried how much had
+	// arrived when the request line was last parsed.
 	unended, tried int
 }
 
