@@ -5,6 +5,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -18,8 +19,9 @@ import (
 // change times, mode, inode, device), so a file changed on disk by anyone,
 // ferry's own uploads included, is never served stale.
 type smallFileCache struct {
-	// racy is racyWindow; tests shorten it.
-	racy time.Duration
+	// racy is racyWindow and limit maxCacheBytes; tests shorten them.
+	racy  time.Duration
+	limit int64
 	// dir is the served folder, opened once for statAt; nil where the
 	// system offers no such stat, which leaves the cache off.
 	dir *os.File
@@ -38,6 +40,15 @@ type cachedFile struct {
 	fi      fs.FileInfo
 	meta    fileMeta
 	data    []byte
+}
+
+// cost is the memory the entry holds, as the cache's bound counts it.
+func (e *cachedFile) cost() int64 {
+	n := int64(len(e.data) + 2*len(e.statName) + entryOverhead)
+	for _, f := range e.folders {
+		n += int64(len(f.statName))
+	}
+	return n
 }
 
 // cachedFolder is a folder on the way to a cached file, as it was when
@@ -82,8 +93,16 @@ const (
 	// maxCachedFileBytes is the largest file kept: past it, sendfile from
 	// the page cache costs about as much as a copy from ours.
 	maxCachedFileBytes = 64 << 10
-	// maxCacheBytes bounds the memory the cache holds.
+	// maxCacheBytes bounds the memory the cache holds, counted by cost.
 	maxCacheBytes = 32 << 20
+	// entryOverhead is what an entry costs beyond its bytes and names
+	// (the structs, the file information, the map slot), counted so that
+	// many empty files cannot outgrow the bound.
+	entryOverhead = 512
+	// maxCachedDepth is the most folders a cached file may be in: a hit
+	// checks each of them with a stat that walks the name from the top,
+	// so deeper files would cost more to check than to open.
+	maxCachedDepth = 8
 	// racyWindow keeps out files changed in the last two seconds. A write
 	// that lands within the file system's timestamp granularity of the
 	// moment it was cached would leave its times unchanged; a file whose
@@ -93,7 +112,7 @@ const (
 )
 
 func newSmallFileCache(root *os.Root) *smallFileCache {
-	return &smallFileCache{racy: racyWindow, dir: openStatDir(root), entries: make(map[string]*cachedFile)}
+	return &smallFileCache{racy: racyWindow, limit: maxCacheBytes, dir: openStatDir(root), entries: make(map[string]*cachedFile)}
 }
 
 // lookup returns name's cached entry when the cache holds it and the file
@@ -148,7 +167,7 @@ func (c *smallFileCache) pathFolders(name string) ([]cachedFolder, bool) {
 // now and kept, when it is small and settled, or f itself.
 func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta fileMeta) fileContent {
 	size := fi.Size()
-	if c.dir == nil || size > maxCachedFileBytes {
+	if c.dir == nil || size > maxCachedFileBytes || strings.Count(name, "/") > maxCachedDepth {
 		return f
 	}
 	id, ok := identityOf(fi)
@@ -170,21 +189,23 @@ func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta f
 		f.Seek(0, io.SeekStart)
 		return f
 	}
+	e := &cachedFile{statName: sn, id: id, folders: folders, fi: fi, meta: meta, data: data}
 	c.mu.Lock()
 	if old := c.entries[name]; old != nil {
-		c.bytes -= int64(len(old.data))
+		c.bytes -= old.cost()
+		delete(c.entries, name)
 	}
-	for key, e := range c.entries {
-		if c.bytes+size <= maxCacheBytes {
+	for key, old := range c.entries {
+		if c.bytes+e.cost() <= c.limit {
 			break
 		}
 		// Map order is random: this evicts random entries, which is
 		// enough to bound memory without bookkeeping on every hit.
 		delete(c.entries, key)
-		c.bytes -= int64(len(e.data))
+		c.bytes -= old.cost()
 	}
-	c.entries[name] = &cachedFile{statName: sn, id: id, folders: folders, fi: fi, meta: meta, data: data}
-	c.bytes += size
+	c.entries[name] = e
+	c.bytes += e.cost()
 	c.mu.Unlock()
 	return newMemContent(data)
 }
@@ -194,7 +215,7 @@ func (c *smallFileCache) forget(name string, e *cachedFile) {
 	c.mu.Lock()
 	if c.entries[name] == e {
 		delete(c.entries, name)
-		c.bytes -= int64(len(e.data))
+		c.bytes -= e.cost()
 	}
 	c.mu.Unlock()
 }

@@ -1,6 +1,7 @@
 package fileserver
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,6 +121,43 @@ func TestSmallFileCacheFolderSwapped(t *testing.T) {
 		if r := fetch(t, addr, "GET", target); r.Status != 403 {
 			t.Errorf("%s through a link out: %d %q, want 403", target, r.Status, r.Body)
 		}
+	}
+}
+
+// TestSmallFileCacheBounded: empty files cost their names and entry in
+// the cache's bound, so many of them cannot make it grow without limit;
+// files deeper than maxCachedDepth folders are not kept at all.
+func TestSmallFileCacheBounded(t *testing.T) {
+	files := map[string]string{}
+	for i := range 40 {
+		files[fmt.Sprintf("f%02d-%s", i, strings.Repeat("n", 100))] = ""
+	}
+	deep := strings.Repeat("d/", maxCachedDepth+1) + "deep.txt"
+	deepest := strings.Repeat("d/", maxCachedDepth) + "ok.txt"
+	files[deep], files[deepest] = "x", "y"
+	s, _ := newServerFor(t, Options{}, files)
+	s.cache.racy = 0
+	s.cache.limit = 8 << 10
+	addr := servertest.Start(t, s)
+	for name := range files {
+		if r := fetch(t, addr, "GET", "/files/"+name); r.Status != 200 {
+			t.Fatalf("%s: %d", name, r.Status)
+		}
+	}
+	s.cache.mu.RLock()
+	defer s.cache.mu.RUnlock()
+	if s.cache.bytes > s.cache.limit || len(s.cache.entries) >= 40 {
+		t.Errorf("%d entries costing %d bytes, over the %d bound", len(s.cache.entries), s.cache.bytes, s.cache.limit)
+	}
+	var sum int64
+	for _, e := range s.cache.entries {
+		sum += e.cost()
+	}
+	if sum != s.cache.bytes {
+		t.Errorf("entries cost %d, the cache counts %d", sum, s.cache.bytes)
+	}
+	if s.cache.entries[deep] != nil {
+		t.Errorf("a file %d folders deep was cached", maxCachedDepth+1)
 	}
 }
 
