@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"ferry/internal/http1"
@@ -277,6 +278,13 @@ func (s *Server) makeParents(dir string) ([]string, error) {
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
+		}
+		if _, err := s.root.Lstat(d); err == nil {
+			// A link that leads nowhere: folders made through it would
+			// be made where it points, under another name, and a failed
+			// upload's cleanup would take the link away. The path needs
+			// a folder there and has none: 409, as for a file.
+			return nil, &fs.PathError{Op: "mkdir", Path: d, Err: syscall.ENOTDIR}
 		}
 		missing = append(missing, d)
 	}

@@ -659,3 +659,29 @@ func TestUploadDepth(t *testing.T) {
 		t.Fatalf("GET of a deeper file: %d %q", resp.Status, resp.Body)
 	}
 }
+
+// TestUploadThroughDanglingLink writes under a link that leads nowhere:
+// 409, as when a file stands where the path needs a folder, with the link
+// kept and nothing made where it points.
+func TestUploadThroughDanglingLink(t *testing.T) {
+	addr, dir := startFiles(t, Options{})
+	if err := os.Mkdir(filepath.Join(dir, "up"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for link, target := range map[string]string{"up/dl": "nothere", "up/dl2": "../up/alsonot"} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{link + "/f.txt", link + "/x/f.txt"} {
+			if resp := roundTrip(t, addr, request("PUT", "/files/"+name, "hello")); resp.Status != 409 {
+				t.Errorf("PUT %s: %d, want 409", name, resp.Status)
+			}
+		}
+		if fi, err := os.Lstat(filepath.Join(dir, link)); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			t.Errorf("%s: the link is gone (%v)", link, err)
+		}
+	}
+	wantAbsent(t, dir, "up/nothere")
+	wantAbsent(t, dir, "up/alsonot")
+	wantNoTemp(t, dir)
+}
