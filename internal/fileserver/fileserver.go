@@ -40,7 +40,7 @@ type Server struct {
 	// each folder an upload in flight made, the number of uploads in
 	// flight inside it (see claimFolders).
 	foldersMu   sync.Mutex
-	madeFolders map[string]int
+	madeFolders map[string]*madeFolder
 	folderSyncs folderSyncs
 	// listings holds a token for each listing being built, and
 	// listingBytes counts the bytes of large ones being sent, at most
@@ -59,7 +59,7 @@ func New(root *os.Root, opts Options) *Server {
 		root:          root,
 		opts:          opts,
 		cache:         newSmallFileCache(root),
-		madeFolders:   make(map[string]int),
+		madeFolders:   make(map[string]*madeFolder),
 		folderSyncs:   folderSyncs{fsync: fsyncFolder},
 		listings:      make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		listingBudget: listingBytesBudget,

@@ -297,18 +297,30 @@ func (s *Server) makeParents(dir string) ([]string, error) {
 	return missing, nil
 }
 
+// madeFolder is a folder an upload in flight made: the uploads in flight
+// inside it, and what it was when made, so that only that folder is ever
+// taken away again, not whatever has been put under its name since (a
+// link, another folder).
+type madeFolder struct {
+	uploads int
+	info    fs.FileInfo
+}
+
 // claimFolders records, under foldersMu, that an upload into dir is in
 // flight inside the folders it made (made, from makeParents) and inside
 // those of dir's parents that other uploads in flight made. It returns
 // them all, deepest first, for releaseFolders.
 func (s *Server) claimFolders(dir string, made []string) []string {
 	for _, d := range made {
-		s.madeFolders[d] = 0
+		// One that making the folders failed before has no information,
+		// and is never taken away.
+		info, _ := s.root.Lstat(d)
+		s.madeFolders[d] = &madeFolder{info: info}
 	}
 	var claimed []string
 	for d := dir; d != "."; d = parentOf(d) {
-		if n, ok := s.madeFolders[d]; ok {
-			s.madeFolders[d] = n + 1
+		if m, ok := s.madeFolders[d]; ok {
+			m.uploads++
 			claimed = append(claimed, d)
 		}
 	}
@@ -321,27 +333,27 @@ func (s *Server) claimFolders(dir string, made []string) []string {
 // stopping at the first one another request put something in. So failed
 // uploads leave the tree as they found it, however they overlapped: the
 // one that made a folder may fail first, while another's temporary file
-// is still in it.
+// is still in it. A name that no longer holds the folder made there (it
+// was moved, or a link put in its place) is left alone, and so are the
+// folders above it.
 func (s *Server) releaseFolders(claimed []string, failed bool) {
 	s.foldersMu.Lock()
 	defer s.foldersMu.Unlock()
 	removing := failed
 	for _, d := range claimed {
-		if n := s.madeFolders[d] - 1; n > 0 {
-			s.madeFolders[d] = n
+		m := s.madeFolders[d]
+		if m.uploads--; m.uploads > 0 {
 			removing = false
 			continue
 		}
 		delete(s.madeFolders, d)
-		if !removing {
+		if !removing || m.info == nil {
+			// Never made: no reason to stop above it.
 			continue
 		}
-		// One that is not there (making the folders failed before
-		// it) is no reason to stop; one still there is.
-		if s.root.Remove(d) != nil {
-			if _, err := s.root.Lstat(d); err == nil {
-				removing = false
-			}
+		now, err := s.root.Lstat(d)
+		if err != nil || !now.IsDir() || !os.SameFile(now, m.info) || s.root.Remove(d) != nil {
+			removing = false
 		}
 	}
 }

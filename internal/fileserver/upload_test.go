@@ -685,3 +685,27 @@ func TestUploadThroughDanglingLink(t *testing.T) {
 	wantAbsent(t, dir, "up/alsonot")
 	wantNoTemp(t, dir)
 }
+
+// TestUploadCleanupLeavesWhatReplacedItsFolder moves the folder an upload
+// made while the body is on its way, and puts a link in its place: when
+// the upload fails, its cleanup takes away neither the link nor the folder
+// above it, since neither is what it made.
+func TestUploadCleanupLeavesWhatReplacedItsFolder(t *testing.T) {
+	addr, dir := startFiles(t, Options{})
+	c := servertest.Dial(t, addr)
+	send(t, c, "PUT /files/nd/sub/x.txt HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: 10\r\n\r\nabc")
+	waitFor(t, "the upload's temporary file", func() bool { return len(tempFiles(t, dir)) == 1 })
+	if err := os.Rename(filepath.Join(dir, "nd", "sub"), filepath.Join(dir, "moved")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("nowhere", filepath.Join(dir, "nd", "sub")); err != nil {
+		t.Fatal(err)
+	}
+	send(t, c, "defghij")
+	if resp, err := servertest.ReadResponse(bufio.NewReader(c), "PUT"); err != nil || resp.Status/100 == 2 {
+		t.Fatalf("the upload whose folder moved: %v %v", resp, err)
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "nd", "sub")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link put in the folder's place is gone (%v)", err)
+	}
+}
