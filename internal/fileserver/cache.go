@@ -46,7 +46,7 @@ type cachedFile struct {
 func (e *cachedFile) cost() int64 {
 	n := int64(len(e.data) + 2*len(e.statName) + entryOverhead)
 	for _, f := range e.folders {
-		n += int64(len(f.statName))
+		n += int64(len(f.statName) + folderOverhead)
 	}
 	return n
 }
@@ -97,8 +97,11 @@ const (
 	maxCacheBytes = 32 << 20
 	// entryOverhead is what an entry costs beyond its bytes and names
 	// (the structs, the file information, the map slot), counted so that
-	// many empty files cannot outgrow the bound.
-	entryOverhead = 512
+	// many empty files cannot outgrow the bound; folderOverhead is what
+	// each folder on its way costs beyond the folder's name (its record
+	// and identity, the name's own allocation).
+	entryOverhead  = 512
+	folderOverhead = 128
 	// maxCachedDepth is the most folders a cached file may be in: a hit
 	// checks each of them with a stat that walks the name from the top,
 	// so deeper files would cost more to check than to open.
@@ -148,7 +151,7 @@ func (c *smallFileCache) lookup(name []byte) *cachedFile {
 // link to it put in its place, would keep serving its cached files, which
 // os.Root now refuses to reach (403).
 func (c *smallFileCache) pathFolders(name string) ([]cachedFolder, bool) {
-	var folders []cachedFolder
+	folders := make([]cachedFolder, 0, strings.Count(name, "/"))
 	for i := range len(name) {
 		if name[i] != '/' {
 			continue

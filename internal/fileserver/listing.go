@@ -76,7 +76,9 @@ func (s *Server) serveListing(w http1.ResponseWriter, r *http1.Request, dir *os.
 		refuse(w, status)
 		return
 	}
-	if n := int64(body.Len()); n > smallListingBytes && r.Method != "HEAD" {
+	// The budget counts the memory the body holds, its buffer's capacity,
+	// not just its length.
+	if n := int64(body.Cap()); body.Len() > smallListingBytes && r.Method != "HEAD" {
 		// Built listings waiting for slow clients to take them are
 		// bounded in total; past that, large ones are refused for now
 		// rather than let memory grow with the number of readers. A
