@@ -61,16 +61,22 @@ func startWired(tb testing.TB, name string, content []byte) (string, *Server) {
 	return servertest.Start(tb, compress.Middleware(s, compress.Options{})), s
 }
 
+// hitCheckDir is a folder holding the empty file f.bin, for the hit check
+// benchmarks.
+func hitCheckDir(b *testing.B) string {
+	dir := b.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "f.bin"), nil, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return dir
+}
+
 // BenchmarkHitCheck compares the ways of checking that a cached file is
 // unchanged: os.Root.Stat (the baseline) and statAt, the statx relative to
 // the folder the cache uses (BenchmarkHitCheckFstatat, on Linux, is the
 // fstatat it replaced).
 func BenchmarkHitCheck(b *testing.B) {
-	dir := b.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "f.bin"), nil, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	root, err := os.OpenRoot(dir)
+	root, err := os.OpenRoot(hitCheckDir(b))
 	if err != nil {
 		b.Fatal(err)
 	}
