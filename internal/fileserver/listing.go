@@ -148,6 +148,12 @@ func (s *Server) buildListing(r *http1.Request, dir *os.File, name Name) (*bytes
 			return nil, http1.StatusInternalServerError
 		}
 	}
+	if body.Len() > smallListingBytes && body.Cap()-body.Len() > body.Len()/4 {
+		// The buffer was sized by guess (HTML) or grew by doubling
+		// (JSON); a large listing may wait long for a slow reader, so it
+		// holds only what it needs, and the budget counts no more.
+		return bytes.NewBuffer(bytes.Clone(body.Bytes())), 0
+	}
 	return &body, 0
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"ferry/internal/http1"
 	"ferry/internal/servertest"
 )
 
@@ -410,4 +411,34 @@ func entryLinks(body string) []string {
 		hrefs = append(hrefs, href)
 	}
 	return hrefs
+}
+
+// TestLargeListingHoldsItsLength: a large listing, which may wait long
+// for a slow reader, holds a buffer no larger than it needs (the listing
+// budget counts the buffer), as HTML, sized by guess, and as JSON, grown
+// by doubling.
+func TestLargeListingHoldsItsLength(t *testing.T) {
+	files := map[string]string{}
+	for i := range 3000 {
+		files[fmt.Sprintf("f%04d", i)] = ""
+	}
+	s, _ := newServerFor(t, Options{}, files)
+	for _, accept := range []string{"text/html", "application/json"} {
+		dir, err := s.root.Open(".")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer dir.Close()
+		var r http1.Request
+		if _, err := http1.ParseHead([]byte("GET /files/ HTTP/1.1\r\nHost: x\r\nAccept: "+accept+"\r\n\r\n"), &r, &http1.DefaultLimits); err != nil {
+			t.Fatal(err)
+		}
+		body, status := s.buildListing(&r, dir, Name{Rel: ".", Dir: true})
+		if status != 0 || body.Len() <= smallListingBytes {
+			t.Fatalf("%s: status %d, %d bytes", accept, status, body.Len())
+		}
+		if body.Cap()-body.Len() > body.Len()/4 {
+			t.Errorf("%s: a %d-byte listing holds a %d-byte buffer", accept, body.Len(), body.Cap())
+		}
+	}
 }
