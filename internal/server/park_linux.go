@@ -106,8 +106,9 @@ func (p *parker) takeLocked(fd int, want *conn) bool {
 }
 
 // evictIdlest closes the connection parked longest, if there is one, and
-// gives its slot back (see Server.takeSlot).
-func (p *parker) evictIdlest() {
+// gives its slot back (see Server.takeSlot). It reports whether it closed
+// one.
+func (p *parker) evictIdlest() bool {
 	p.mu.Lock()
 	var idlest *conn
 	for _, c := range p.conns {
@@ -121,6 +122,7 @@ func (p *parker) evictIdlest() {
 		idlest.state.Store(stateClosed)
 		idlest.finish()
 	}
+	return taken
 }
 
 // parkSweepInterval is how often parked connections are checked against

@@ -78,10 +78,11 @@ func (s *Server) Serve(ln net.Listener) error {
 				// Out of file descriptors and the like: wait and retry
 				// rather than spin or give up. Out of descriptors, the
 				// connection parked longest gives its own back, as at
-				// the connection bound: idle clients must not lock new
-				// ones out while files being served hold the rest.
-				if errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) {
-					s.parker.evictIdlest()
+				// the connection bound, and the accept is tried again
+				// at once: idle clients must not lock new ones out
+				// while files being served hold the rest.
+				if (errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE)) && s.parker.evictIdlest() {
+					continue
 				}
 				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
 				s.cfg.ErrorLog.Printf("accept: %v; retrying in %v", err, backoff)
