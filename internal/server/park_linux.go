@@ -126,8 +126,19 @@ func (p *parker) evictIdlest() bool {
 }
 
 // parkSweepInterval is how often parked connections are checked against
-// the idle timeout.
+// the idle timeout, at most; a short idle timeout is checked a sixteenth
+// of itself apart (sweepInterval), so that it is kept within a few percent.
 const parkSweepInterval = time.Second
+
+// sweepInterval is how often parked connections are checked against the
+// idle timeout.
+func (p *parker) sweepInterval() time.Duration {
+	idle := p.srv.cfg.IdleTimeout
+	if idle <= 0 {
+		return parkSweepInterval
+	}
+	return min(parkSweepInterval, max(idle/16, 10*time.Millisecond))
+}
 
 // trimAfterParked is how many connections must have been parked since the
 // last trim before the next sweep gives freed memory back to the system.
@@ -139,10 +150,11 @@ const trimAfterParked = 1024
 
 func (p *parker) loop() {
 	events := make([]syscall.EpollEvent, 256)
+	interval := p.sweepInterval()
 	lastSweep := time.Now()
 	trimmedAt := 0
 	for {
-		n, err := syscall.EpollWait(p.epfd, events, int(parkSweepInterval/time.Millisecond))
+		n, err := syscall.EpollWait(p.epfd, events, int(interval/time.Millisecond))
 		if err != nil && err != syscall.EINTR {
 			return
 		}
@@ -153,7 +165,7 @@ func (p *parker) loop() {
 			}
 			p.resume(int(ev.Fd))
 		}
-		if now := time.Now(); now.Sub(lastSweep) >= parkSweepInterval {
+		if now := time.Now(); now.Sub(lastSweep) >= interval {
 			lastSweep = now
 			parked := p.sweep(now)
 			switch {
