@@ -337,6 +337,13 @@ func (cw *writer) decide(finishing bool, handed int64) error {
 	if etag != "" {
 		etag = markETag(etag, cw.coding)
 	}
+	// An HTTP/1.0 client cannot take chunks: a stream would have to be
+	// delimited by closing the connection, which a client cannot tell
+	// from a cut, so a body whose length is known goes as identity with
+	// it.
+	if cw.req.ProtoMinor == 0 && cw.declared >= 0 {
+		return nil
+	}
 	// Too large to cache, so its compressed length is learnt only by
 	// compressing all of it: the body goes out chunked from its first
 	// byte, and a HEAD announces just that, reading and compressing

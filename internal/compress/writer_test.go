@@ -624,3 +624,26 @@ func TestStreamsBounded(t *testing.T) {
 	}
 	wantGzip(t, get(t, addr, "GET", "/other", ae("gzip")), body)
 }
+
+// TestHTTP10GetsNoStream: an HTTP/1.0 client cannot take chunks, so a
+// body of known length too large to compress whole goes as identity with
+// its Content-Length, for GET and HEAD, rather than compressed and
+// delimited by closing the connection.
+func TestHTTP10GetsNoStream(t *testing.T) {
+	body := text(maxCachedFile+1, 7)
+	addr := start(t, http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Header().SetContentLength(int64(len(body)))
+		w.Write(body[:1000])
+		w.Write(body[1000:])
+	}))
+	for _, method := range []string{"GET", "HEAD"} {
+		resp := servertest.Do(t, addr, method+" / HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n")
+		if resp.Get("Content-Encoding") != "" || resp.Get("Content-Length") != strconv.Itoa(len(body)) {
+			t.Errorf("%s over HTTP/1.0: Content-Encoding %q, Content-Length %q", method, resp.Get("Content-Encoding"), resp.Get("Content-Length"))
+		}
+		if method == "GET" && !bytes.Equal(resp.Body, body) {
+			t.Errorf("GET over HTTP/1.0: %d bytes, not the body", len(resp.Body))
+		}
+	}
+}
