@@ -81,20 +81,30 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		bare = append(bare, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+	portSet := false
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "max-conns":
+			o.maxConnsAsked = o.cfg.MaxConns
+		case "port":
+			portSet = true
+		}
+	})
 	switch {
-	case len(bare) > 1:
-		return nil, usageError(fs, "more than one PORT argument")
+	case len(bare) > 1 || len(bare) == 1 && portSet:
+		return nil, usageError(fs, "more than one port given")
 	case len(bare) == 1:
 		o.port = bare[0]
 	}
 	if n, err := strconv.Atoi(o.port); err != nil || n < 0 || n > 65535 {
 		return nil, usageError(fs, fmt.Sprintf("invalid port %q", o.port))
 	}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "max-conns" {
-			o.maxConnsAsked = o.cfg.MaxConns
-		}
-	})
+	// An empty address would listen on every interface, and an empty
+	// folder name serve the current one: most likely an unset variable
+	// in a script, which must not expose anything.
+	if o.bind == "" || o.dir == "" {
+		return nil, usageError(fs, "--bind and --directory must not be empty")
+	}
 	if o.cfg.MaxConns < 1 || o.cfg.Limits.MaxTargetBytes < 1 || o.cfg.Limits.MaxHeaderBytes < 1 || o.cfg.Limits.MaxHeaderFields < 1 {
 		return nil, usageError(fs, "limits must be positive")
 	}
