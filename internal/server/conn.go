@@ -25,8 +25,10 @@ type conn struct {
 	// fd is the socket's descriptor, for the parker: fdUnknown until the
 	// connection is first parked (most never are), -1 when it has none.
 	fd int
-	// parkedAt is when the parker took the connection.
-	parkedAt time.Time
+	// idleSince is when the connection last began to wait for a request:
+	// the idle timeout of a parked connection counts from it, not from
+	// when the parker took it (parkDelay later).
+	idleSince time.Time
 	// logLine is the scratch buffer the access-log line is built in.
 	logLine []byte
 	// strayLines is set once empty lines have arrived since the last
@@ -205,6 +207,7 @@ func (c *conn) awaitRequest() (parked, ok bool) {
 	if idle > 0 {
 		first = min(first, idle)
 	}
+	c.idleSince = http1.Now()
 	ready, err := c.rd.WaitFor(first)
 	if ready || err != nil {
 		return false, ready && c.setActive()

@@ -74,7 +74,6 @@ func (p *parker) park(c *conn) bool {
 	if fd < 0 || p.closed || p.epfd < 0 {
 		return false
 	}
-	c.parkedAt = time.Now()
 	p.conns[c.fd] = c
 	// Level-triggered and one-shot: bytes that arrived before this call
 	// still wake the connection, and it wakes once.
@@ -112,7 +111,7 @@ func (p *parker) evictIdlest() bool {
 	p.mu.Lock()
 	var idlest *conn
 	for _, c := range p.conns {
-		if idlest == nil || c.parkedAt.Before(idlest.parkedAt) {
+		if idlest == nil || c.idleSince.Before(idlest.idleSince) {
 			idlest = c
 		}
 	}
@@ -154,7 +153,8 @@ func (p *parker) loop() {
 	lastSweep := time.Now()
 	trimmedAt := 0
 	for {
-		n, err := syscall.EpollWait(p.epfd, events, int(interval/time.Millisecond))
+		// Rounded up, so that the sweep is due when the wait ends.
+		n, err := syscall.EpollWait(p.epfd, events, int((interval+time.Millisecond-1)/time.Millisecond))
 		if err != nil && err != syscall.EINTR {
 			return
 		}
@@ -202,7 +202,7 @@ func (p *parker) sweep(now time.Time) int {
 	var expired []*conn
 	p.mu.Lock()
 	for fd, c := range p.conns {
-		if timeout > 0 && now.Sub(c.parkedAt) >= timeout {
+		if timeout > 0 && now.Sub(c.idleSince) >= timeout {
 			p.takeLocked(fd, c)
 			expired = append(expired, c)
 		}
