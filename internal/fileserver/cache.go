@@ -193,13 +193,14 @@ func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta f
 		return f
 	}
 	e := &cachedFile{statName: sn, id: id, folders: folders, fi: fi, meta: meta, data: data}
+	cost := e.cost()
 	c.mu.Lock()
 	if old := c.entries[name]; old != nil {
 		c.bytes -= old.cost()
 		delete(c.entries, name)
 	}
 	for key, old := range c.entries {
-		if c.bytes+e.cost() <= c.limit {
+		if c.bytes+cost <= c.limit {
 			break
 		}
 		// Map order is random: this evicts random entries, which is
@@ -208,7 +209,7 @@ func (c *smallFileCache) content(f *os.File, fi fs.FileInfo, name string, meta f
 		c.bytes -= old.cost()
 	}
 	c.entries[name] = e
-	c.bytes += e.cost()
+	c.bytes += cost
 	c.mu.Unlock()
 	return newMemContent(data)
 }
