@@ -18,6 +18,14 @@ type Reader struct {
 	// deadline is the read deadline last set on conn.
 	deadline lazyDeadline
 	err      error
+	// drained is set when the last read from conn left no data in the
+	// socket (it did not fill the space it was given), so that the wait
+	// for the next request need not read first (see readWaiter); waiter
+	// is made for the first such wait, and noWaiter is set when conn
+	// cannot have one.
+	drained  bool
+	waiter   *readWaiter
+	noWaiter bool
 	// headPinned is set while a parsed request's head (its Target, Header
 	// and the like) points into buf[:r]: until the next ReadHead, body reads
 	// must not compact those bytes away. A buffer that fills up meanwhile
@@ -66,8 +74,11 @@ func (rd *Reader) Buffered() int { return rd.w - rd.r }
 
 // Release drops the read buffer when it holds nothing, so that an idle
 // connection pins no buffer memory; the next read allocates a fresh one.
+// That read goes to the socket without waiting first: a parked connection
+// is handed back when the parker has seen data for it.
 func (rd *Reader) Release() {
 	rd.unpin()
+	rd.drained = false
 	if rd.r == rd.w && rd.buf != nil {
 		if rd.pooled != nil {
 			bufferPool.Put(rd.pooled)
@@ -112,14 +123,22 @@ func (rd *Reader) fill(max int) error {
 		}
 		rd.buf, rd.pooled, rd.r, rd.w = next, nextPooled, 0, unread
 	}
-	rd.armTimeout()
-	n, err := rd.conn.Read(rd.buf[rd.w:])
+	n, err := rd.read(rd.buf[rd.w:])
 	rd.w += n
 	if err != nil && n == 0 {
 		rd.err = err
 		return err
 	}
 	return nil
+}
+
+// read reads from the network into p under the read timeout, and notes
+// whether the read drained the socket.
+func (rd *Reader) read(p []byte) (int, error) {
+	rd.armTimeout()
+	n, err := rd.conn.Read(p)
+	rd.drained = err == nil && n < len(p)
+	return n, err
 }
 
 // unpin ends a request's claim on the buffer: the server calls ReadHead,
@@ -243,8 +262,7 @@ func (rd *Reader) Read(p []byte) (int, error) {
 			return 0, rd.err
 		}
 		if len(p) >= readBufferSize {
-			rd.armTimeout()
-			n, err := rd.conn.Read(p)
+			n, err := rd.read(p)
 			if err != nil && n == 0 {
 				rd.err = err
 			}
@@ -307,7 +325,11 @@ func (rd *Reader) WaitFor(d time.Duration) (bool, error) {
 		return true, nil
 	}
 	rd.timeout = d
-	if err := rd.fill(readBufferSize); err != nil {
+	err := rd.awaitData()
+	if err == nil {
+		err = rd.fill(readBufferSize)
+	}
+	if err != nil {
 		if ne, ok := err.(net.Error); ok && ne.Timeout() {
 			rd.err = nil
 			return false, nil
@@ -315,6 +337,30 @@ func (rd *Reader) WaitFor(d time.Duration) (bool, error) {
 		return false, err
 	}
 	return true, nil
+}
+
+// awaitData waits for the socket to report new data when the last read
+// drained it, instead of reading first and finding it empty.
+//
+// It is used only between requests. A short read says no data was left,
+// but not that no end of stream (or error) was: a FIN that came with the
+// last bytes stays unread, and the poller's report of it may have been
+// consumed. Here that costs nothing but time: the wait ends after
+// parkDelay, the parker's own epoll sees the end at once, and the next read
+// finds it. Inside a request the wait would last the header or body timeout.
+func (rd *Reader) awaitData() error {
+	if !rd.drained || rd.noWaiter {
+		return nil
+	}
+	if rd.waiter == nil {
+		rd.waiter = newReadWaiter(rd.conn)
+		if rd.waiter == nil {
+			rd.noWaiter = true
+			return nil
+		}
+	}
+	rd.armTimeout()
+	return rd.waiter.waitReadable(rd.conn)
 }
 
 // HeadBuffered reports whether a whole request head is already buffered, so
