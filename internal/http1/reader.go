@@ -360,7 +360,7 @@ func (rd *Reader) awaitData() error {
 		}
 	}
 	rd.armTimeout()
-	return rd.waiter.waitReadable(rd.conn)
+	return rd.waiter.waitReadable()
 }
 
 // HeadBuffered reports whether a whole request head is already buffered, so

@@ -33,8 +33,9 @@ import (
 // the socket's file descriptor before it is used. If net's layout ever
 // changes, waiters are simply not made, and reads work as net.Conn's do.
 type readWaiter struct {
-	raw syscall.RawConn
-	ctx uintptr // the runtime's poll descriptor
+	conn *net.TCPConn
+	raw  syscall.RawConn
+	ctx  uintptr // the runtime's poll descriptor
 	// wait is w.waitInControl, bound once so that a wait allocates nothing.
 	wait func(fd uintptr)
 	code int
@@ -62,39 +63,38 @@ type pollOffsets struct {
 }
 
 func findPollLayout() pollOffsets {
-	var out pollOffsets
-	tcp := reflect.TypeFor[net.TCPConn]()
-	conn, ok := tcp.FieldByName("conn")
-	if !ok {
-		return out
+	netFDAt, fdType, ok := fieldOffset(reflect.TypeFor[net.TCPConn](), "conn", "fd")
+	if !ok || fdType.Kind() != reflect.Pointer {
+		return pollOffsets{}
 	}
-	fdField, ok := conn.Type.FieldByName("fd")
-	if !ok || fdField.Type.Kind() != reflect.Pointer {
-		return out
+	netFD := fdType.Elem()
+	sysfdAt, sysfdType, ok := fieldOffset(netFD, "pfd", "Sysfd")
+	if !ok || sysfdType.Kind() != reflect.Int {
+		return pollOffsets{}
 	}
-	netFD := fdField.Type.Elem()
-	pfd, ok := netFD.FieldByName("pfd")
-	if !ok {
-		return out
+	pdAt, pdType, ok := fieldOffset(netFD, "pfd", "pd", "runtimeCtx")
+	if !ok || pdType.Kind() != reflect.Uintptr {
+		return pollOffsets{}
 	}
-	sysfd, ok := pfd.Type.FieldByName("Sysfd")
-	if !ok || sysfd.Type.Kind() != reflect.Int {
-		return out
+	return pollOffsets{ok: true, netFD: netFDAt, sysfd: sysfdAt, pollDesc: pdAt}
+}
+
+// fieldOffset follows a path of struct fields from t, each named in the one
+// before, and returns the last one's offset in t and its type.
+func fieldOffset(t reflect.Type, path ...string) (uintptr, reflect.Type, bool) {
+	var at uintptr
+	for _, name := range path {
+		if t.Kind() != reflect.Struct {
+			return 0, nil, false
+		}
+		f, ok := t.FieldByName(name)
+		if !ok {
+			return 0, nil, false
+		}
+		at += f.Offset
+		t = f.Type
 	}
-	pd, ok := pfd.Type.FieldByName("pd")
-	if !ok {
-		return out
-	}
-	ctx, ok := pd.Type.FieldByName("runtimeCtx")
-	if !ok || ctx.Type.Kind() != reflect.Uintptr {
-		return out
-	}
-	return pollOffsets{
-		ok:       true,
-		netFD:    conn.Offset + fdField.Offset,
-		sysfd:    pfd.Offset + sysfd.Offset,
-		pollDesc: pfd.Offset + pd.Offset + ctx.Offset,
-	}
+	return at, t, true
 }
 
 // newReadWaiter returns a waiter for conn, or nil when conn is not a TCP
@@ -108,7 +108,7 @@ func newReadWaiter(conn net.Conn) *readWaiter {
 	if err != nil {
 		return nil
 	}
-	w := &readWaiter{raw: raw}
+	w := &readWaiter{conn: tc, raw: raw}
 	checked := false
 	err = raw.Control(func(fd uintptr) {
 		netFD := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(tc), pollLayout.netFD))
@@ -138,7 +138,7 @@ func (w *readWaiter) waitInControl(uintptr) {
 // waitReadable blocks until the socket reports new data, an error or its
 // end, or until the read deadline set on the connection passes. Its errors
 // read like those of net.Conn.Read.
-func (w *readWaiter) waitReadable(conn net.Conn) error {
+func (w *readWaiter) waitReadable() error {
 	err := w.raw.Control(w.wait)
 	switch {
 	case err != nil:
@@ -150,5 +150,5 @@ func (w *readWaiter) waitReadable(conn net.Conn) error {
 		// Anything else is left to the read that follows to report.
 		return nil
 	}
-	return &net.OpError{Op: "read", Net: "tcp", Source: conn.LocalAddr(), Addr: conn.RemoteAddr(), Err: err}
+	return &net.OpError{Op: "read", Net: "tcp", Source: w.conn.LocalAddr(), Addr: w.conn.RemoteAddr(), Err: err}
 }

@@ -10,4 +10,4 @@ type readWaiter struct{}
 
 func newReadWaiter(net.Conn) *readWaiter { return nil }
 
-func (*readWaiter) waitReadable(net.Conn) error { return nil }
+func (*readWaiter) waitReadable() error { return nil }
