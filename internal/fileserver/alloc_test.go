@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"testing"
+	"time"
 
 	"ferry/internal/servertest"
 )
@@ -37,7 +38,7 @@ func TestCachedFileAllocs(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if !bytes.Equal(resp[:13], first[:13]) || s.cache.lookup([]byte("f.bin")) == nil {
+		if !bytes.Equal(resp[:13], first[:13]) || s.cache.lookup([]byte("f.bin"), time.Time{}) == nil {
 			t.Fatalf("size %d: last response %q, or the file was not served from the cache", size, resp)
 		}
 		if allocs > 0 {

@@ -7,17 +7,21 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"ferry/internal/http1"
 )
 
 // smallFileCache keeps the bytes of small, hot files in memory. A hit costs
-// one stat instead of an open, a fstat, a read and a close: a few
+// at most one stat instead of an open, a fstat, a read and a close: a few
 // microseconds per request, which is most of the cost of serving a small
-// file. Every hit is validated against that stat (size, modification and
-// change times, mode, inode, device), so a file changed on disk by anyone,
-// ferry's own uploads included, is never served stale.
+// file. Every hit is validated by a stat (size, modification and change
+// times, mode, inode, device) made after the request arrived, so a file
+// changed on disk by anyone, ferry's own uploads included, is never served
+// stale. One stat serves every request that arrived before it began: a
+// request answered with the file as that stat found it was sent before
+// the stat, so no change it could have seen happen first is missed.
 type smallFileCache struct {
 	// racy is racyWindow and limit maxCacheBytes; tests shorten them.
 	racy  time.Duration
@@ -35,6 +39,9 @@ type cachedFile struct {
 	// statName is the name the entry is kept under, as statAt takes it.
 	statName []byte
 	id       identity
+	// checked is when the latest stat that found the entry unchanged
+	// began, on the monotonic clock since cacheEpoch; 0 before the first.
+	checked atomic.Int64
 	// folders are those on the way to the file (see pathFolders).
 	folders []cachedFolder
 	fi      fs.FileInfo
@@ -118,10 +125,15 @@ func newSmallFileCache(root *os.Root) *smallFileCache {
 	return &smallFileCache{racy: racyWindow, limit: maxCacheBytes, dir: openStatDir(root), entries: make(map[string]*cachedFile)}
 }
 
+// cacheEpoch is what cachedFile.checked counts from.
+var cacheEpoch = time.Now()
+
 // lookup returns name's cached entry when the cache holds it and the file
-// is unchanged since. The name is bytes so that the hot path can look up
-// a slice of the request target without copying it.
-func (c *smallFileCache) lookup(name []byte) *cachedFile {
+// is unchanged since, as seen by a stat that began after arrival (a
+// request's http1.Request.Arrival; the zero time, unknown, always stats).
+// The name is bytes so that the hot path can look up a slice of the
+// request target without copying it.
+func (c *smallFileCache) lookup(name []byte, arrival time.Time) *cachedFile {
 	if c.dir == nil {
 		return nil
 	}
@@ -131,6 +143,10 @@ func (c *smallFileCache) lookup(name []byte) *cachedFile {
 	if e == nil {
 		return nil
 	}
+	if checked := e.checked.Load(); checked > 0 && !arrival.IsZero() && int64(arrival.Sub(cacheEpoch)) < checked {
+		return e
+	}
+	began := time.Since(cacheEpoch)
 	if id, ok := statAt(c.dir, e.statName); !ok || id != e.id {
 		c.forget(string(name), e)
 		return nil
@@ -141,6 +157,7 @@ func (c *smallFileCache) lookup(name []byte) *cachedFile {
 			return nil
 		}
 	}
+	e.checked.Store(int64(began))
 	return e
 }
 

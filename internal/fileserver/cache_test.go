@@ -1,11 +1,14 @@
 package fileserver
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"ferry/internal/servertest"
 )
@@ -231,4 +234,77 @@ func TestSmallFileCacheNames(t *testing.T) {
 	if resp := fetch(t, addr, "GET", "/files/sub/deep.txt"); resp.Status != 403 && resp.Status != 404 {
 		t.Fatalf("through a link out of the folder: %d %q, want 403 or 404", resp.Status, resp.Body)
 	}
+}
+
+// TestSmallFileCacheSharedStat checks the rule that lets one stat answer
+// for many requests: a request that arrived before the latest stat that
+// found the file unchanged is answered as that stat found it, and one that
+// arrived later, or at an unknown time, stats again and sees a change.
+func TestSmallFileCacheSharedStat(t *testing.T) {
+	s, dir := newServerFor(t, Options{}, map[string]string{"c.txt": "first"})
+	path := filepath.Join(dir, "c.txt")
+	s.cache.racy = 0
+	addr := servertest.Start(t, s)
+	name := []byte("c.txt")
+	wantCode(t, fetch(t, addr, "GET", "/files/c.txt"), 200)
+	arrived := time.Now()
+	e := s.cache.lookup(name, time.Time{})
+	if e == nil {
+		t.Fatal("the file was not cached")
+	}
+	putFile(t, path, "second, longer")
+	if s.cache.lookup(name, arrived) != e {
+		t.Fatal("a request that arrived before the latest stat was not answered as that stat found the file")
+	}
+	if s.cache.lookup(name, time.Now()) != nil {
+		t.Fatal("a request that arrived after a change was answered with the file from before it")
+	}
+
+	wantCode(t, fetch(t, addr, "GET", "/files/c.txt"), 200)
+	if s.cache.lookup(name, time.Time{}) == nil {
+		t.Fatal("the changed file was not cached again")
+	}
+	putFile(t, path, "third")
+	if s.cache.lookup(name, time.Time{}) != nil {
+		t.Fatal("a request of unknown arrival was answered with the file from before a change")
+	}
+}
+
+// TestSmallFileCacheKeepAlive changes a cached file between requests on
+// one keep-alive connection, on disk and by an upload on another
+// connection: each next request sees the change, so every request's
+// arrival is its own, not its connection's first.
+func TestSmallFileCacheKeepAlive(t *testing.T) {
+	s, dir := newServerFor(t, Options{}, map[string]string{"c.txt": "first"})
+	s.cache.racy = 0
+	addr := servertest.Start(t, s)
+	c := servertest.Dial(t, addr)
+	br := bufio.NewReader(c)
+	get := func(want string) {
+		t.Helper()
+		if _, err := io.WriteString(c, "GET /files/c.txt HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := servertest.ReadResponse(br, "GET")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.Status != 200 || string(resp.Body) != want {
+			t.Fatalf("got %d %q, want 200 %q", resp.Status, resp.Body, want)
+		}
+	}
+	// The first GET may leave the file uncached (see racyWindow), the
+	// next caches it, the third stats it.
+	for range 3 {
+		get("first")
+	}
+	putFile(t, filepath.Join(dir, "c.txt"), "second, longer")
+	for range 3 {
+		get("second, longer")
+	}
+	resp := servertest.Do(t, addr, "PUT /files/c.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nthird")
+	if resp.Status/100 != 2 {
+		t.Fatalf("upload: %d %q", resp.Status, resp.Body)
+	}
+	get("third")
 }

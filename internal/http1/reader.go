@@ -26,6 +26,12 @@ type Reader struct {
 	drained  bool
 	waiter   *readWaiter
 	noWaiter bool
+	// stamped reads conn when it can report when the bytes read arrived
+	// (noStamped is set when it cannot); arrival is when those of the
+	// latest read did, the zero time when unknown.
+	stamped   *stampedReader
+	noStamped bool
+	arrival   time.Time
 	// headPinned is set while a parsed request's head (its Target, Header
 	// and the like) points into buf[:r]: until the next ReadHead, body reads
 	// must not compact those bytes away. A buffer that fills up meanwhile
@@ -133,12 +139,39 @@ func (rd *Reader) fill(max int) error {
 }
 
 // read reads from the network into p under the read timeout, and notes
-// whether the read drained the socket.
+// whether the read drained the socket and when what it read arrived.
 func (rd *Reader) read(p []byte) (int, error) {
 	rd.armTimeout()
-	n, err := rd.conn.Read(p)
+	if rd.stamped == nil && !rd.noStamped {
+		rd.stamped = newStampedReader(rd.conn)
+		rd.noStamped = rd.stamped == nil
+	}
+	var n int
+	var stamp int64
+	var err error
+	if rd.stamped != nil {
+		n, stamp, err = rd.stamped.read(p)
+	} else {
+		n, err = rd.conn.Read(p)
+	}
 	rd.drained = err == nil && n < len(p)
+	if n > 0 {
+		rd.arrival = arrivalTime(stamp)
+	}
 	return n, err
+}
+
+// arrivalTime is a packet's arrival, stamped by the kernel in Unix
+// nanoseconds (0: unknown), as a time.Time that also carries the monotonic
+// clock, so that comparing it with later readings cannot be fooled by the
+// wall clock being set. It is placed by its age on the wall clock now, a
+// few microseconds at most for a busy connection.
+func arrivalTime(stamp int64) time.Time {
+	if stamp == 0 {
+		return time.Time{}
+	}
+	now := time.Now()
+	return now.Add(-time.Duration(max(now.UnixNano()-stamp, 0)))
 }
 
 // unpin ends a request's claim on the buffer: the server calls ReadHead,
@@ -201,6 +234,9 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 			}
 			rd.r += n
 			rd.headPinned = true
+			// The latest read held this head's last bytes, or bytes sent
+			// after them.
+			req.Arrival = rd.arrival
 			return nil
 		}
 		if err := early.check(rd.buf[rd.r:rd.w], req, lim, false); err != nil {

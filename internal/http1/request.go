@@ -1,5 +1,7 @@
 package http1
 
+import "time"
+
 // Request is one parsed request head plus its body. The byte slices point
 // into the connection's read buffer: they are valid until the handler
 // returns, and the Request itself is reused for the next request on the
@@ -36,6 +38,11 @@ type Request struct {
 	Body *Body
 	// RemoteAddr is the client's address, as the connection reported it.
 	RemoteAddr string
+	// Arrival is when the latest bytes read from the connection arrived,
+	// by the time the head was parsed (the zero time when unknown: see
+	// StampArrivals). The client sent the request no later than that, so
+	// whatever is observed after Arrival is fresh enough to answer it.
+	Arrival time.Time
 }
 
 // HasBody reports whether the request carries a body to read.
