@@ -22,7 +22,9 @@ import (
 // StampArrivals asks the kernel to timestamp the packets received on
 // connections accepted from ln from now on (they inherit the option), for
 // Request.Arrival. It does nothing for other listeners or when the kernel
-// refuses.
+// refuses. The kernel turns stamping on for the whole machine a moment
+// later (from a work queue), costing a clock reading per packet received;
+// requests whose bytes arrive unstamped have no Arrival.
 func StampArrivals(ln net.Listener) {
 	tl, ok := ln.(*net.TCPListener)
 	if !ok {

@@ -22,15 +22,28 @@ func TestRequestArrival(t *testing.T) {
 	c, s := tcpPairWith(t, StampArrivals)
 	rd := NewReader(s)
 	var req Request
-	var previous time.Time
-	for i := range 3 {
-		sent := time.Now()
+	send := func() {
+		t.Helper()
 		if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
 			t.Fatal(err)
 		}
 		if err := rd.ReadHead(&req, &DefaultLimits); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The kernel may not stamp the first packets yet (see StampArrivals).
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		if send(); !req.Arrival.IsZero() {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("no request got an arrival time")
+		}
+	}
+	var previous time.Time
+	for i := range 3 {
+		sent := time.Now()
+		send()
 		read := time.Now()
 		if req.Arrival.Before(sent.Add(-slack)) || req.Arrival.After(read.Add(slack)) {
 			t.Fatalf("request %d: arrival %v is not between its write %v and its read %v", i, req.Arrival, sent, read)
@@ -45,14 +58,40 @@ func TestRequestArrival(t *testing.T) {
 
 	c, s = tcpPair(t)
 	rd = NewReader(s)
-	if _, err := c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
-		t.Fatal(err)
-	}
-	if err := rd.ReadHead(&req, &DefaultLimits); err != nil {
-		t.Fatal(err)
-	}
+	send()
 	if !req.Arrival.IsZero() {
 		t.Fatalf("arrival %v on a connection without stamps, want the zero time", req.Arrival)
+	}
+}
+
+// TestArrivalTime places kernel stamps on the clocks a request's arrival
+// is compared with, and takes implausible ones as unknown.
+func TestArrivalTime(t *testing.T) {
+	now := time.Now()
+	for _, tc := range []struct {
+		name  string
+		stamp int64
+		// want is the arrival's age; -1 for the zero time.
+		want time.Duration
+	}{
+		{"none", 0, -1},
+		{"half a second ago", now.Add(-maxStampAge / 2).UnixNano(), maxStampAge / 2},
+		{"from the future", now.Add(time.Hour).UnixNano(), 0},
+		{"older than believable", now.Add(-2 * maxStampAge).UnixNano(), -1},
+		{"on another clock", int64(42 * time.Second), -1},
+	} {
+		got := arrivalTime(tc.stamp)
+		if tc.want < 0 {
+			if !got.IsZero() {
+				t.Errorf("%s: %v, want the zero time", tc.name, got)
+			}
+			continue
+		}
+		// The arrival is placed by its age at a now read after this one;
+		// between the two the clocks may drift apart by a hair.
+		if age := now.Sub(got); age < tc.want-100*time.Millisecond || age > tc.want+100*time.Millisecond {
+			t.Errorf("%s: %v old, want %v", tc.name, age, tc.want)
+		}
 	}
 }
 

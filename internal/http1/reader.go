@@ -161,17 +161,28 @@ func (rd *Reader) read(p []byte) (int, error) {
 	return n, err
 }
 
+// maxStampAge bounds the age of a believable arrival stamp. An older one
+// is taken as unknown: its request had waited long anyway, and a stamp
+// from the wrong clock, or read across a forward step of the wall clock,
+// can place an arrival too early by no more than this.
+const maxStampAge = time.Second
+
 // arrivalTime is a packet's arrival, stamped by the kernel in Unix
 // nanoseconds (0: unknown), as a time.Time that also carries the monotonic
 // clock, so that comparing it with later readings cannot be fooled by the
 // wall clock being set. It is placed by its age on the wall clock now, a
-// few microseconds at most for a busy connection.
+// few microseconds at most for a busy connection; a stamp from the future
+// (the wall clock was set back) is taken as now.
 func arrivalTime(stamp int64) time.Time {
 	if stamp == 0 {
 		return time.Time{}
 	}
 	now := time.Now()
-	return now.Add(-time.Duration(max(now.UnixNano()-stamp, 0)))
+	age := time.Duration(max(now.UnixNano()-stamp, 0))
+	if age > maxStampAge {
+		return time.Time{}
+	}
+	return now.Add(-age)
 }
 
 // unpin ends a request's claim on the buffer: the server calls ReadHead,
