@@ -10,11 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// identity is what a cached file is checked against on every hit: writing
-// to a file, truncating it, replacing it (a rename over it, as uploads do),
-// changing its mode or touching it changes at least one of these. The
-// change time catches writes that keep the size and set the modification
-// time back.
+// identity is what the stat validating a hit checks a cached file
+// against: writing to a file, truncating it, replacing it (a rename over
+// it, as uploads do), changing its mode or touching it changes at least
+// one of these. The change time catches writes that keep the size and set
+// the modification time back.
 type identity struct {
 	dev, ino            uint64
 	size                int64

@@ -8,9 +8,10 @@ import (
 	"time"
 )
 
-// identity is what a cached file is checked against on every hit. Only
-// Linux has the cheap stat the check needs (identity_linux.go): elsewhere
-// openStatDir offers none, and the small-file cache stays off.
+// identity is what the stat validating a hit checks a cached file
+// against. Only Linux has the cheap stat the check needs
+// (identity_linux.go): elsewhere openStatDir offers none, and the
+// small-file cache stays off.
 type identity struct{}
 
 func (identity) changeTime() time.Time { return time.Time{} }
