@@ -40,7 +40,7 @@ type cachedFile struct {
 	statName []byte
 	id       identity
 	// checked is when the latest stat that found the entry unchanged
-	// began, on the monotonic clock since cacheEpoch; 0 before the first.
+	// began, in Unix nanoseconds; 0 before the first.
 	checked atomic.Int64
 	// folders are those on the way to the file (see pathFolders).
 	folders []cachedFolder
@@ -125,8 +125,13 @@ func newSmallFileCache(root *os.Root) *smallFileCache {
 	return &smallFileCache{racy: racyWindow, limit: maxCacheBytes, dir: openStatDir(root), entries: make(map[string]*cachedFile)}
 }
 
-// cacheEpoch is what cachedFile.checked counts from.
-var cacheEpoch = time.Now()
+// maxSharedCheckLead bounds how long before a stat a request may have
+// arrived for that stat to answer it. Arrivals are stamped on the wall
+// clock, so stats are timed on it too: set back, it could make a stat
+// look later than requests that arrived after it, and this bounds for how
+// long. Requests that arrive bunched together are microseconds apart; one
+// that waited longer is checked on its own.
+const maxSharedCheckLead = 100 * time.Millisecond
 
 // lookup returns name's cached entry when the cache holds it and the file
 // is unchanged since, as seen by a stat that began after arrival (a
@@ -143,10 +148,12 @@ func (c *smallFileCache) lookup(name []byte, arrival time.Time) *cachedFile {
 	if e == nil {
 		return nil
 	}
-	if checked := e.checked.Load(); checked > 0 && !arrival.IsZero() && int64(arrival.Sub(cacheEpoch)) < checked {
-		return e
+	if !arrival.IsZero() {
+		if lead := e.checked.Load() - arrival.UnixNano(); lead > 0 && lead < int64(maxSharedCheckLead) {
+			return e
+		}
 	}
-	began := time.Since(cacheEpoch)
+	began := time.Now().UnixNano()
 	if id, ok := statAt(c.dir, e.statName); !ok || id != e.id {
 		c.forget(string(name), e)
 		return nil
@@ -157,7 +164,7 @@ func (c *smallFileCache) lookup(name []byte, arrival time.Time) *cachedFile {
 			return nil
 		}
 	}
-	e.checked.Store(int64(began))
+	e.checked.Store(began)
 	return e
 }
 

@@ -237,36 +237,42 @@ func TestSmallFileCacheNames(t *testing.T) {
 }
 
 // TestSmallFileCacheSharedStat checks the rule that lets one stat answer
-// for many requests: a request that arrived before the latest stat that
-// found the file unchanged is answered as that stat found it, and one that
-// arrived later, or at an unknown time, stats again and sees a change.
+// for many requests: a request that arrived shortly before the latest stat
+// that found the file unchanged is answered as that stat found it; one
+// that arrived later, long before or at an unknown time stats again and
+// sees a change.
 func TestSmallFileCacheSharedStat(t *testing.T) {
 	s, dir := newServerFor(t, Options{}, map[string]string{"c.txt": "first"})
 	path := filepath.Join(dir, "c.txt")
 	s.cache.racy = 0
 	addr := servertest.Start(t, s)
 	name := []byte("c.txt")
-	wantCode(t, fetch(t, addr, "GET", "/files/c.txt"), 200)
-	arrived := time.Now()
-	e := s.cache.lookup(name, time.Time{})
-	if e == nil {
-		t.Fatal("the file was not cached")
+	// check caches the file as it is and stats it, and returns a time
+	// just before that stat began.
+	check := func() time.Time {
+		t.Helper()
+		wantCode(t, fetch(t, addr, "GET", "/files/c.txt"), 200)
+		before := time.Now()
+		if s.cache.lookup(name, time.Time{}) == nil {
+			t.Fatal("the file was not cached")
+		}
+		return before
 	}
-	putFile(t, path, "second, longer")
-	if s.cache.lookup(name, arrived) != e {
-		t.Fatal("a request that arrived before the latest stat was not answered as that stat found the file")
-	}
-	if s.cache.lookup(name, time.Now()) != nil {
-		t.Fatal("a request that arrived after a change was answered with the file from before it")
-	}
-
-	wantCode(t, fetch(t, addr, "GET", "/files/c.txt"), 200)
-	if s.cache.lookup(name, time.Time{}) == nil {
-		t.Fatal("the changed file was not cached again")
-	}
-	putFile(t, path, "third")
-	if s.cache.lookup(name, time.Time{}) != nil {
-		t.Fatal("a request of unknown arrival was answered with the file from before a change")
+	for _, tc := range []struct {
+		name    string
+		arrival func(before time.Time) time.Time
+		shared  bool
+	}{
+		{"arrived before the stat", func(before time.Time) time.Time { return before }, true},
+		{"arrived after the change", func(time.Time) time.Time { return time.Now() }, false},
+		{"arrived at an unknown time", func(time.Time) time.Time { return time.Time{} }, false},
+		{"arrived too long before the stat", func(before time.Time) time.Time { return before.Add(-maxSharedCheckLead) }, false},
+	} {
+		arrival := tc.arrival(check())
+		putFile(t, path, "changed: "+tc.name)
+		if got := s.cache.lookup(name, arrival); (got != nil) != tc.shared {
+			t.Errorf("%s: answered from the stat made before the change: %v, want %v", tc.name, got != nil, tc.shared)
+		}
 	}
 }
 

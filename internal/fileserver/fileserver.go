@@ -89,7 +89,7 @@ func (s *Server) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 	if r.Method == "GET" || r.Method == "HEAD" {
 		// The hot path: a small file the cache holds, looked up by the
 		// request's own bytes, before any name is decoded or copied.
-		if e := s.cache.lookup(plainFileName(r.Path), r.Arrival); e != nil {
+		if e := s.cache.lookup(plainFileName(r.Path), r.Arrival()); e != nil {
 			serveCached(w, r, e)
 			return
 		}

@@ -15,7 +15,7 @@ import (
 func (s *Server) serveRead(w http1.ResponseWriter, r *http1.Request, name Name) {
 	// A name that decoding leaves as it is was looked up by ServeHTTP.
 	if !name.Dir && plainFileName(r.Path) == nil {
-		if e := s.cache.lookup([]byte(name.Rel), r.Arrival); e != nil {
+		if e := s.cache.lookup([]byte(name.Rel), r.Arrival()); e != nil {
 			serveCached(w, r, e)
 			return
 		}

@@ -17,27 +17,10 @@ import (
 // for every request that arrived before it (see Request.Arrival). The
 // kernel timestamps each packet it receives on a socket that asks with
 // SO_TIMESTAMPNS, and recvmsg reports the arrival of the last one a read
-// consumed; a read costs about 0.1 µs more than read(2) that way.
-
-// StampArrivals asks the kernel to timestamp the packets received on
-// connections accepted from ln from now on (they inherit the option), for
-// Request.Arrival. It does nothing for other listeners or when the kernel
-// refuses. The kernel turns stamping on for the whole machine a moment
-// later (from a work queue), costing a clock reading per packet received;
-// requests whose bytes arrive unstamped have no Arrival.
-func StampArrivals(ln net.Listener) {
-	tl, ok := ln.(*net.TCPListener)
-	if !ok {
-		return
-	}
-	raw, err := tl.SyscallConn()
-	if err != nil {
-		return
-	}
-	raw.Control(func(fd uintptr) {
-		syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
-	})
-}
+// consumed; a read costs about 0.1 µs more than read(2) that way. While
+// any socket asks, the kernel reads the clock for every packet the machine
+// receives; it turns that on a moment after the first asks (from a work
+// queue), so the first packets after may come unstamped.
 
 // stampedReader reads a TCP connection with recvmsg to learn when the
 // bytes read arrived.
@@ -53,8 +36,9 @@ type stampedReader struct {
 	errno syscall.Errno
 }
 
-// newStampedReader returns a stampedReader for conn, or nil when conn is
-// not a TCP connection whose packets are timestamped (see StampArrivals).
+// newStampedReader asks the kernel to stamp the packets conn receives
+// from now on and returns a stampedReader for it, or nil when conn is not
+// a TCP connection or the kernel refuses.
 func newStampedReader(conn net.Conn) *stampedReader {
 	tc, ok := conn.(*net.TCPConn)
 	if !ok {
@@ -64,12 +48,10 @@ func newStampedReader(conn net.Conn) *stampedReader {
 	if err != nil {
 		return nil
 	}
-	stamped := false
-	raw.Control(func(fd uintptr) {
-		on, err := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS)
-		stamped = err == nil && on != 0
-	})
-	if !stamped {
+	var serr error
+	if err := raw.Control(func(fd uintptr) {
+		serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1)
+	}); err != nil || serr != nil {
 		return nil
 	}
 	s := &stampedReader{conn: tc, raw: raw}

@@ -11,15 +11,15 @@ import (
 	"unsafe"
 )
 
-// TestRequestArrival checks Request.Arrival on a connection accepted from
-// a listener StampArrivals prepared: each request's is when its bytes
-// arrived, after the client wrote them and before ReadHead returned. On
-// any other connection it is unknown.
+// TestRequestArrival checks Request.Arrival: unknown until a handler on
+// the connection has asked for it, then, for each request, when its bytes
+// arrived, after the client wrote them and before ReadHead returned. A
+// connection whose handlers never ask reads without stamps.
 func TestRequestArrival(t *testing.T) {
 	// slack covers the rounding between the kernel's stamp and the clock
 	// this test reads.
 	const slack = time.Millisecond
-	c, s := tcpPairWith(t, StampArrivals)
+	c, s := tcpPair(t)
 	rd := NewReader(s)
 	var req Request
 	send := func() {
@@ -31,9 +31,13 @@ func TestRequestArrival(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// The kernel may not stamp the first packets yet (see StampArrivals).
+	send()
+	if a := req.Arrival(); !a.IsZero() {
+		t.Fatalf("arrival %v before any was asked, want the zero time", a)
+	}
+	// The kernel may not stamp the first packets yet (see arrival_linux.go).
 	for end := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
-		if send(); !req.Arrival.IsZero() {
+		if send(); !req.Arrival().IsZero() {
 			break
 		}
 		if time.Now().After(end) {
@@ -42,84 +46,53 @@ func TestRequestArrival(t *testing.T) {
 	}
 	var previous time.Time
 	for i := range 3 {
-		sent := time.Now()
+		sent := time.Now().Round(0)
 		send()
-		read := time.Now()
-		if req.Arrival.Before(sent.Add(-slack)) || req.Arrival.After(read.Add(slack)) {
-			t.Fatalf("request %d: arrival %v is not between its write %v and its read %v", i, req.Arrival, sent, read)
+		read := time.Now().Round(0)
+		a := req.Arrival()
+		if a.Before(sent.Add(-slack)) || a.After(read.Add(slack)) {
+			t.Fatalf("request %d: arrival %v is not between its write %v and its read %v", i, a, sent, read)
 		}
-		if !req.Arrival.After(previous) {
-			t.Fatalf("request %d: arrival %v, not after the previous request's %v", i, req.Arrival, previous)
+		if !a.After(previous) {
+			t.Fatalf("request %d: arrival %v, not after the previous request's %v", i, a, previous)
 		}
-		previous = req.Arrival
+		previous = a
 		// Requests far enough apart that a stale arrival shows.
 		time.Sleep(3 * slack)
 	}
 
 	c, s = tcpPair(t)
-	rd = NewReader(s)
-	send()
-	if !req.Arrival.IsZero() {
-		t.Fatalf("arrival %v on a connection without stamps, want the zero time", req.Arrival)
+	rd, req = NewReader(s), Request{}
+	for range 3 {
+		send()
 	}
-}
-
-// TestArrivalTime places kernel stamps on the clocks a request's arrival
-// is compared with, and takes implausible ones as unknown.
-func TestArrivalTime(t *testing.T) {
-	now := time.Now()
-	for _, tc := range []struct {
-		name  string
-		stamp int64
-		// want is the arrival's age; -1 for the zero time.
-		want time.Duration
-	}{
-		{"none", 0, -1},
-		{"half a second ago", now.Add(-maxStampAge / 2).UnixNano(), maxStampAge / 2},
-		{"from the future", now.Add(time.Hour).UnixNano(), 0},
-		{"older than believable", now.Add(-2 * maxStampAge).UnixNano(), -1},
-		{"on another clock", int64(42 * time.Second), -1},
-	} {
-		got := arrivalTime(tc.stamp)
-		if tc.want < 0 {
-			if !got.IsZero() {
-				t.Errorf("%s: %v, want the zero time", tc.name, got)
-			}
-			continue
-		}
-		// The arrival is placed by its age at a now read after this one;
-		// between the two the clocks may drift apart by a hair.
-		if age := now.Sub(got); age < tc.want-100*time.Millisecond || age > tc.want+100*time.Millisecond {
-			t.Errorf("%s: %v old, want %v", tc.name, age, tc.want)
-		}
+	if rd.stamped != nil {
+		t.Fatal("a connection whose handlers never asked an arrival reads stamps")
 	}
 }
 
 // TestStampedReaderErrors checks that a read through recvmsg ends as
 // net.Conn.Read would: end of file, a passed deadline, a reset and a
 // closed connection each give the error callers test for. Connections
-// without stamps are read as before.
+// that are not TCP are read as before.
 func TestStampedReaderErrors(t *testing.T) {
-	c, s := tcpPairWith(t, StampArrivals)
-	if newStampedReader(c) != nil {
-		t.Error("a stampedReader for the client end, whose packets carry no stamps")
-	}
 	p, q := net.Pipe()
 	defer p.Close()
 	defer q.Close()
 	if newStampedReader(p) != nil {
 		t.Error("a stampedReader for a pipe")
 	}
+	c, s := tcpPair(t)
 	sr := newStampedReader(s)
 	if sr == nil {
-		t.Fatal("no stampedReader for a stamped connection")
+		t.Fatal("no stampedReader for a TCP connection")
 	}
 	buf := make([]byte, 16)
 	if _, err := c.Write([]byte("hi")); err != nil {
 		t.Fatal(err)
 	}
-	if n, stamp, err := sr.read(buf); n != 2 || stamp == 0 || err != nil {
-		t.Fatalf("read %d bytes stamped %d: %v; want 2, a stamp, no error", n, stamp, err)
+	if n, _, err := sr.read(buf); n != 2 || err != nil {
+		t.Fatalf("read %d bytes: %v; want 2, no error", n, err)
 	}
 
 	s.SetReadDeadline(time.Now().Add(-time.Second))
@@ -139,7 +112,7 @@ func TestStampedReaderErrors(t *testing.T) {
 		t.Fatalf("read after Close: %v, want net.ErrClosed", err)
 	}
 
-	c, s = tcpPairWith(t, StampArrivals)
+	c, s = tcpPair(t)
 	sr = newStampedReader(s)
 	c.SetLinger(0)
 	c.Close()

@@ -4,12 +4,8 @@ package http1
 
 import "net"
 
-// StampArrivals does nothing here: packet timestamps are read on Linux
-// only (see arrival_linux.go), and Request.Arrival stays zero.
-func StampArrivals(net.Listener) {}
-
-// stampedReader is made only on Linux; elsewhere reads work as
-// net.Conn's do.
+// stampedReader is made only on Linux (see arrival_linux.go); elsewhere
+// reads work as net.Conn's do and Request.Arrival stays zero.
 type stampedReader struct{}
 
 func newStampedReader(net.Conn) *stampedReader { return nil }

@@ -13,19 +13,11 @@ import (
 // closed when the test ends.
 func tcpPair(t testing.TB) (client, server *net.TCPConn) {
 	t.Helper()
-	return tcpPairWith(t, func(net.Listener) {})
-}
-
-// tcpPairWith is tcpPair with prepare applied to the listener before it
-// accepts the connection.
-func tcpPairWith(t testing.TB, prepare func(net.Listener)) (client, server *net.TCPConn) {
-	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	prepare(ln)
 	accepted := make(chan net.Conn, 1)
 	go func() {
 		c, err := ln.Accept()

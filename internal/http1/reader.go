@@ -26,12 +26,12 @@ type Reader struct {
 	drained  bool
 	waiter   *readWaiter
 	noWaiter bool
-	// stamped reads conn when it can report when the bytes read arrived
-	// (noStamped is set when it cannot); arrival is when those of the
-	// latest read did, the zero time when unknown.
-	stamped   *stampedReader
-	noStamped bool
-	arrival   time.Time
+	// stamped reads conn, reporting when the bytes read arrived, once a
+	// handler has asked a request's arrival (stampsAsked); arrival is when
+	// those of the latest read did, in Unix nanoseconds, 0 when unknown.
+	stamped     *stampedReader
+	stampsAsked bool
+	arrival     int64
 	// headPinned is set while a parsed request's head (its Target, Header
 	// and the like) points into buf[:r]: until the next ReadHead, body reads
 	// must not compact those bytes away. A buffer that fills up meanwhile
@@ -142,47 +142,15 @@ func (rd *Reader) fill(max int) error {
 // whether the read drained the socket and when what it read arrived.
 func (rd *Reader) read(p []byte) (int, error) {
 	rd.armTimeout()
-	if rd.stamped == nil && !rd.noStamped {
-		rd.stamped = newStampedReader(rd.conn)
-		rd.noStamped = rd.stamped == nil
-	}
 	var n int
-	var stamp int64
 	var err error
 	if rd.stamped != nil {
-		n, stamp, err = rd.stamped.read(p)
+		n, rd.arrival, err = rd.stamped.read(p)
 	} else {
 		n, err = rd.conn.Read(p)
 	}
 	rd.drained = err == nil && n < len(p)
-	if n > 0 {
-		rd.arrival = arrivalTime(stamp)
-	}
 	return n, err
-}
-
-// maxStampAge bounds the age of a believable arrival stamp. An older one
-// is taken as unknown: its request had waited long anyway, and a stamp
-// from the wrong clock, or read across a forward step of the wall clock,
-// can place an arrival too early by no more than this.
-const maxStampAge = time.Second
-
-// arrivalTime is a packet's arrival, stamped by the kernel in Unix
-// nanoseconds (0: unknown), as a time.Time that also carries the monotonic
-// clock, so that comparing it with later readings cannot be fooled by the
-// wall clock being set. It is placed by its age on the wall clock now, a
-// few microseconds at most for a busy connection; a stamp from the future
-// (the wall clock was set back) is taken as now.
-func arrivalTime(stamp int64) time.Time {
-	if stamp == 0 {
-		return time.Time{}
-	}
-	now := time.Now()
-	age := time.Duration(max(now.UnixNano()-stamp, 0))
-	if age > maxStampAge {
-		return time.Time{}
-	}
-	return now.Add(-age)
 }
 
 // unpin ends a request's claim on the buffer: the server calls ReadHead,
@@ -202,6 +170,10 @@ var errBufferFull = &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Re
 // *ProtocolError for a request to refuse, or the network error.
 func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 	rd.unpin()
+	if req.arrivalAsked && !rd.stampsAsked {
+		rd.stampsAsked = true
+		rd.stamped = newStampedReader(rd.conn)
+	}
 	// The method a refused head leaves in req is its own, never the last
 	// request's: the server answers a refused HEAD without a body.
 	// ParseHead resets the rest.
@@ -247,7 +219,7 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 			rd.headPinned = true
 			// The latest read held this head's last bytes, or bytes sent
 			// after them.
-			req.Arrival = rd.arrival
+			req.arrival = rd.arrival
 			return nil
 		}
 		if err := early.check(rd.buf[rd.r:rd.w], req, lim, false); err != nil {

@@ -38,11 +38,26 @@ type Request struct {
 	Body *Body
 	// RemoteAddr is the client's address, as the connection reported it.
 	RemoteAddr string
-	// Arrival is when the latest bytes read from the connection arrived,
-	// by the time the head was parsed (the zero time when unknown: see
-	// StampArrivals). The client sent the request no later than that, so
-	// whatever is observed after Arrival is fresh enough to answer it.
-	Arrival time.Time
+	// arrival is what Arrival reports, in Unix nanoseconds; arrivalAsked
+	// is set once a handler asked for it.
+	arrival      int64
+	arrivalAsked bool
+}
+
+// Arrival is when the kernel received the latest bytes read from the
+// connection by the time the head was parsed: the client sent the request
+// no later than that, so whatever is observed after Arrival is fresh
+// enough to answer it. It is the zero time when unknown. Stamps cost a
+// little on every read, so a connection reads them only from the request
+// after one whose handler asked (a keep-alive client fetching files asks
+// every time); they are read on Linux only. The time is on the wall
+// clock, as the kernel stamps it, without a monotonic reading.
+func (r *Request) Arrival() time.Time {
+	r.arrivalAsked = true
+	if r.arrival == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, r.arrival)
 }
 
 // HasBody reports whether the request carries a body to read.

@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"ferry/internal/http1"
 )
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -63,7 +61,6 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.listeners[ln] = struct{}{}
 	s.mu.Unlock()
-	http1.StampArrivals(ln)
 	defer func() {
 		s.mu.Lock()
 		delete(s.listeners, ln)
