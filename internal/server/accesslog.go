@@ -12,14 +12,25 @@ import (
 
 // accessLog writes one line per request. Requests only append their line
 // to a buffer, under a lock held for a copy; a goroutine of its own writes
-// what has gathered, in one write(2) for all the lines of a busy moment.
+// what has gathered. Woken by a line, it waits accessLogGather for more
+// before it writes (or less, once accessLogFlushBytes are waiting): a busy
+// server then writes its log in a few large writes a second instead of
+// about one per request, each of which also wakes whatever reads the log.
+// A line reaches the output at most that long after its request.
 // The output is best effort: when it stops taking lines (a full pipe
 // nobody reads, a terminal on hold), lines past maxPending are dropped and
 // counted rather than blocking requests, and a line then says how many; a
 // reader that went away (EPIPE) ends the log.
 type accessLog struct {
-	out  io.Writer
+	out io.Writer
+	// gather and flushAt are accessLogGather and accessLogFlushBytes
+	// outside tests.
+	gather  time.Duration
+	flushAt int
+	// wake is signalled by the line that finds the buffer empty, full by
+	// the one that fills it past flushAt.
 	wake chan struct{}
+	full chan struct{}
 	quit chan struct{}
 	done chan struct{}
 	stop sync.Once
@@ -33,6 +44,13 @@ type accessLog struct {
 // accessLogMaxPending bounds the lines held while the output is blocked.
 const accessLogMaxPending = 1 << 20
 
+// accessLogGather is how long the log gathers lines before it writes them,
+// unless accessLogFlushBytes of them are waiting sooner.
+const (
+	accessLogGather     = 20 * time.Millisecond
+	accessLogFlushBytes = 64 << 10
+)
+
 // accessLogStopWait bounds how long stopping waits for the last lines to
 // go out: a blocked output must not hold up the exit.
 const accessLogStopWait = time.Second
@@ -41,35 +59,67 @@ func newAccessLog(w io.Writer) *accessLog {
 	if w == nil {
 		return nil
 	}
-	l := &accessLog{out: w, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	return startAccessLog(w, accessLogGather, accessLogFlushBytes)
+}
+
+// startAccessLog starts a log that gathers lines for gather, or until
+// flushAt bytes of them wait.
+func startAccessLog(w io.Writer, gather time.Duration, flushAt int) *accessLog {
+	l := &accessLog{out: w, gather: gather, flushAt: flushAt,
+		wake: make(chan struct{}, 1), full: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	go l.run()
 	return l
 }
 
 func (l *accessLog) write(line []byte) {
 	l.mu.Lock()
+	first := len(l.pending) == 0
 	if len(l.pending)+len(line) > accessLogMaxPending {
 		l.dropped++
 	} else {
 		l.pending = append(l.pending, line...)
 	}
+	full := len(l.pending) >= l.flushAt
 	l.mu.Unlock()
+	// Every line after the first of a batch finds the writer already
+	// woken: it will take them all.
+	if first {
+		signal(l.wake)
+	}
+	if full {
+		signal(l.full)
+	}
+}
+
+// signal wakes whoever waits on c, or leaves it as it is if it is already
+// signalled.
+func signal(c chan struct{}) {
 	select {
-	case l.wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
 
 func (l *accessLog) run() {
 	defer close(l.done)
+	gathering := time.NewTimer(l.gather)
 	for {
+		gathering.Stop()
 		select {
 		case <-l.wake:
-			if !l.writeOut() {
-				return
-			}
 		case <-l.quit:
 			l.writeOut()
+			return
+		}
+		gathering.Reset(l.gather)
+		select {
+		case <-gathering.C:
+		case <-l.full:
+		case <-l.quit:
+			l.writeOut()
+			return
+		}
+		if !l.writeOut() {
 			return
 		}
 	}
