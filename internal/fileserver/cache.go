@@ -19,9 +19,10 @@ import (
 // file. Every hit is validated by a stat (size, modification and change
 // times, mode, inode, device) made after the request arrived, so a file
 // changed on disk by anyone, ferry's own uploads included, is never served
-// stale. One stat serves every request that arrived before it began: a
-// request answered with the file as that stat found it was sent before
-// the stat, so no change it could have seen happen first is missed.
+// stale. One stat serves every request that arrived shortly before it
+// began (see maxSharedCheckLead): a request answered with the file as
+// that stat found it was sent before the stat, so no change it could have
+// seen happen first is missed.
 type smallFileCache struct {
 	// racy is racyWindow and limit maxCacheBytes; tests shorten them.
 	racy  time.Duration
