@@ -50,8 +50,9 @@ type Request struct {
 // enough to answer it. It is the zero time when unknown. Stamps cost a
 // little on every read, so a connection reads them only from the request
 // after one whose handler asked (a keep-alive client fetching files asks
-// every time); they are read on Linux only. The time is on the wall
-// clock, as the kernel stamps it, without a monotonic reading.
+// every time); they are read on Linux only (not on 32-bit x86). The time
+// is on the wall clock, as the kernel stamps it, without a monotonic
+// reading.
 func (r *Request) Arrival() time.Time {
 	r.arrivalAsked = true
 	if r.arrival == 0 {
