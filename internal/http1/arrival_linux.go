@@ -14,13 +14,14 @@ import (
 // observed after the client sent it; a client sends a request no later
 // than its bytes arrive, so any observation made after they arrived is
 // fresh enough for it. The file server uses that to let one stat answer
-// for every request that arrived before it (see Request.Arrival). The
-// kernel timestamps each packet it receives on a socket that asks with
-// SO_TIMESTAMPNS, and recvmsg reports the arrival of the last one a read
-// consumed; a read costs about 0.1 µs more than read(2) that way. While
-// any socket asks, the kernel reads the clock for every packet the machine
-// receives; it turns that on a moment after the first asks (from a work
-// queue), so the first packets after may come unstamped.
+// for every request that arrived shortly before it (see Request.Arrival
+// and the small-file cache). The kernel timestamps each packet it
+// receives on a socket that asks with SO_TIMESTAMPNS, and recvmsg reports
+// the arrival of the last one a read consumed; a read costs about 0.1 µs
+// more than read(2) that way. While any socket asks, the kernel reads the
+// clock for every packet the machine receives; it turns that on a moment
+// after the first asks (from a work queue), so the first packets after
+// may come unstamped.
 
 // stampedReader reads a TCP connection with recvmsg to learn when the
 // bytes read arrived.
