@@ -26,10 +26,12 @@ type Reader struct {
 	drained  bool
 	waiter   *readWaiter
 	noWaiter bool
-	// stamped reads conn, reporting when the bytes read arrived, once a
-	// handler has asked a request's arrival (stampsAsked); arrival is when
-	// those of the latest read did, in Unix nanoseconds, 0 when unknown.
+	// stamped reads conn, reporting when the bytes read arrived, from the
+	// first read after a handler asked the arrival of last, the request
+	// ReadHead parsed last (stampsAsked); arrival is when those of the
+	// latest read did, in Unix nanoseconds, 0 when unknown.
 	stamped     *stampedReader
+	last        *Request
 	stampsAsked bool
 	arrival     int64
 	// headPinned is set while a parsed request's head (its Target, Header
@@ -142,6 +144,13 @@ func (rd *Reader) fill(max int) error {
 // whether the read drained the socket and when what it read arrived.
 func (rd *Reader) read(p []byte) (int, error) {
 	rd.armTimeout()
+	// Checked here rather than when the next head is parsed: the read
+	// that waits for the next request comes before that, and what it
+	// reads must be stamped too.
+	if !rd.stampsAsked && rd.last != nil && rd.last.arrivalAsked {
+		rd.stampsAsked = true
+		rd.stamped = newStampedReader(rd.conn)
+	}
 	var n int
 	var err error
 	if rd.stamped != nil {
@@ -170,10 +179,7 @@ var errBufferFull = &ProtocolError{Status: StatusRequestHeaderFieldsTooLarge, Re
 // *ProtocolError for a request to refuse, or the network error.
 func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 	rd.unpin()
-	if req.arrivalAsked && !rd.stampsAsked {
-		rd.stampsAsked = true
-		rd.stamped = newStampedReader(rd.conn)
-	}
+	rd.last = req
 	// The method a refused head leaves in req is its own, never the last
 	// request's: the server answers a refused HEAD without a body.
 	// ParseHead resets the rest.

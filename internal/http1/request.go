@@ -48,8 +48,8 @@ type Request struct {
 // connection by the time the head was parsed: the client sent the request
 // no later than that, so whatever is observed after Arrival is fresh
 // enough to answer it. It is the zero time when unknown. Stamps cost a
-// little on every read, so a connection reads them only from the request
-// after one whose handler asked (a keep-alive client fetching files asks
+// little on every read, so a connection reads them only from its first
+// read after a handler asked (a keep-alive client fetching files asks
 // every time); they are read on Linux only (not on 32-bit x86). The time
 // is on the wall clock, as the kernel stamps it, without a monotonic
 // reading.
