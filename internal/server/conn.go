@@ -75,16 +75,20 @@ func newConn(s *Server, nc net.Conn) *conn {
 //     the responses then go out together in one write.
 //
 // The connection closes after a response that says "Connection: close",
-// with a lingering close so the client reads the whole response.
+// with a lingering close so the client reads the whole response, unless
+// the client itself asked to close and has sent all it will (clientDone).
 func (c *conn) serve() {
 	if !c.serveRequests() {
 		c.finish()
 	}
 }
 
-// finish closes the connection and gives its slot back.
+// finish closes the connection, gives its slot back, and its buffers to
+// their pools for the next connection.
 func (c *conn) finish() {
 	c.nc.Close()
+	c.rd.Release()
+	c.resp.Release()
 	c.srv.untrack(c)
 }
 
@@ -180,7 +184,7 @@ func (c *conn) serveRequests() (parked bool) {
 			}
 		}
 		if c.resp.CloseAfter() || !c.body.Done() {
-			if c.resp.Flush() == nil {
+			if c.resp.Flush() == nil && !c.clientDone() {
 				c.lingeringClose()
 			}
 			return false
@@ -286,6 +290,16 @@ func (c *conn) refuse(err error) {
 	if c.resp.Flush() == nil {
 		c.lingeringClose()
 	}
+}
+
+// clientDone reports that the client has sent all it will: it asked for
+// the connection to close (RFC 9112 §9.6: it sends no more requests on
+// it), its body was read whole and nothing more is buffered. Closing at
+// once then leaves no unread input to turn the close into a reset, and
+// saves the lingering close its read and wait (nginx lingers only when
+// the client may still be sending, too).
+func (c *conn) clientDone() bool {
+	return c.req.Close && c.body.Done() && c.rd.Buffered() == 0
 }
 
 // lingeringClose sends FIN, so the client sees end-of-file right after the
