@@ -192,7 +192,7 @@ func (p *parker) resume(fd int) {
 		c.finish()
 		return
 	}
-	go c.serve()
+	p.srv.workers.run(c)
 }
 
 // sweep closes connections parked for longer than the idle timeout, and

@@ -15,12 +15,14 @@ import (
 // ErrServerClosed is returned by Serve after Shutdown.
 var ErrServerClosed = errors.New("server: closed")
 
-// Server accepts connections and serves each on its own goroutine.
+// Server accepts connections and serves each on a goroutine of its own
+// while it is active (see workers and parker).
 type Server struct {
-	cfg    Config
-	log    *accessLog
-	slots  chan struct{}
-	parker *parker
+	cfg     Config
+	log     *accessLog
+	slots   chan struct{}
+	parker  *parker
+	workers *workers
 
 	mu        sync.Mutex
 	listeners map[net.Listener]struct{}
@@ -45,6 +47,7 @@ func New(cfg Config) *Server {
 		conns:     make(map[*conn]struct{}),
 	}
 	s.parker = newParker(s)
+	s.workers = newWorkers()
 	return s
 }
 
@@ -102,7 +105,7 @@ func (s *Server) Serve(ln net.Listener) error {
 			<-s.slots
 			return ErrServerClosed
 		}
-		go c.serve()
+		s.workers.run(c)
 	}
 }
 
@@ -168,6 +171,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	s.parker.stop()
+	s.workers.stop()
 	for _, c := range conns {
 		c.closeIfIdle()
 	}
