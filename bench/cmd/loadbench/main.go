@@ -1,7 +1,7 @@
 // Command loadbench measures ferry against baselines side by side on
 // loopback: the server under test and each baseline pinned to one core,
 // the load generator (wrk, curl, or this program for idle connections)
-// to the other, runs alternating A B A B, medians and ratios printed as a
+// to the other, runs alternating A B B A A B, medians and ratios printed as a
 // table and as Markdown for the README. bench/run.sh builds everything and
 // runs it; see bench/README.md.
 package main
@@ -255,7 +255,8 @@ func (b *bench) stopAll() {
 	}
 }
 
-// run measures one row against one baseline, alternating the two servers.
+// run measures one row against one baseline, alternating the two servers
+// (A B B A A B ...).
 func (b *bench) run(r *row, base string) *result {
 	res := &result{row: r, subject: b.subject, base: base}
 	kinds := []string{b.subject, base}
@@ -281,7 +282,14 @@ func (b *bench) run(r *row, base string) *result {
 		}
 	}
 	for rep := range b.reps {
-		for i, k := range kinds {
+		// A B, then B A: the machine drifts (neighbours come and go), and a
+		// fixed order would hand each trend's gain to the server run second.
+		order := []int{0, 1}
+		if rep%2 == 1 {
+			order = []int{1, 0}
+		}
+		for _, i := range order {
+			k := kinds[i]
 			sm, err := b.measure(r, k)
 			if err != nil {
 				sm = sample{note: err.Error(), errors: 1}
