@@ -54,7 +54,7 @@ func TestCloseAfterResponse(t *testing.T) {
 			// which the client, having read end-of-file, sees only as
 			// its next write failing. The bound is well within the
 			// lingering, and far above a reset's round trip.
-			const within = 200 * time.Millisecond
+			const within = 100 * time.Millisecond
 			reset := false
 			for end := time.Now().Add(within); !reset && time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
 				_, err := io.WriteString(c, "more")
