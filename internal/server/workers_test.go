@@ -54,6 +54,52 @@ func TestWorkersReuseGoroutines(t *testing.T) {
 	waitUntil(t, "Shutdown to end the wait", func() bool { return s.workers.waiting.Load() == 0 })
 }
 
+// TestWorkersBounded: after a burst of connections served at once, at most
+// maxWaitingWorkers of their goroutines stay waiting; the rest exit.
+func TestWorkersBounded(t *testing.T) {
+	cfg := DefaultConfig(http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		io.WriteString(w, "ok")
+	}))
+	cfg.ErrorLog = log.New(io.Discard, "", 0)
+	s := New(cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ln)
+	defer s.Close()
+	// Each connection is served (and its answer read) before any ends, so
+	// no goroutine is free to take another: each runs on its own.
+	conns := make([]net.Conn, maxWaitingWorkers+4)
+	for i := range conns {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range conns {
+		buf := make([]byte, 256)
+		if n, err := c.Read(buf); err != nil || !bytes.HasSuffix(buf[:n], []byte("\r\n\r\nok")) {
+			t.Fatalf("response %q, %v", buf[:n], err)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	waitUntil(t, "the burst's goroutines to wait", func() bool { return s.workers.waiting.Load() >= maxWaitingWorkers })
+	// Time for the goroutines beyond the bound to have counted themselves
+	// in, had they been let wait.
+	time.Sleep(100 * time.Millisecond)
+	if n := s.workers.waiting.Load(); n != maxWaitingWorkers {
+		t.Fatalf("%d goroutines wait after a burst of %d connections, want %d", n, len(conns), maxWaitingWorkers)
+	}
+}
+
 // closeRequest makes one request on a new connection that asks to close,
 // and reads the answer to its end.
 func closeRequest(t *testing.T, addr string) {
