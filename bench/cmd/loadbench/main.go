@@ -281,7 +281,7 @@ func (b *bench) run(r *row, base string) *result {
 			}
 		}
 	}
-	for rep := range b.reps {
+	for rep := range b.runs(r) {
 		// A B, then B A: the machine drifts (neighbours come and go), and a
 		// fixed order would hand each trend's gain to the server run second.
 		order := []int{0, 1}
@@ -305,6 +305,21 @@ func (b *bench) run(r *row, base string) *result {
 		}
 	}
 	return res
+}
+
+// downloadRunsPerRep multiplies the runs of the download row: one 1 GiB
+// download takes well under a second on loopback, and single downloads
+// vary by up to 2× (1.3-3.5 GB/s seen for the same server within a
+// minute), so three times as many keep its median from resting on one
+// lucky or unlucky run, for a few seconds more.
+const downloadRunsPerRep = 3
+
+// runs is how many runs per server the row gets.
+func (b *bench) runs(r *row) int {
+	if r.kind == downloadRow {
+		return downloadRunsPerRep * b.reps
+	}
+	return b.reps
 }
 
 func (b *bench) measure(r *row, kind string) (sample, error) {

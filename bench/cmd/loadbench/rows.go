@@ -98,7 +98,7 @@ func allRows() []*row {
 		&row{id: "post-1KiB", label: "POST /files/ 1 KiB, 50 conn",
 			kind: wrkRow, method: "POST", path: "/files/uploads/post.bin", conns: 50, script: "post1k.lua",
 			vs: kindFastHTTP, expect: expectation{status: 201, size: -1}, short: true},
-		&row{id: "download-1GiB", label: "GET /files/ 1 GiB, one download (MB/s)",
+		&row{id: "download-1GiB", label: "GET /files/ 1 GiB, one download at a time (MB/s)",
 			kind: downloadRow, method: "GET", path: "/files/" + file1G.name, conns: 1, file: &file1G,
 			vs: kindNginx, nginxOK: true, expect: expectation{status: 200, size: file1G.size}},
 		&row{id: "idle-10k", label: "idle keep-alive conns, RSS KiB/conn",

@@ -233,9 +233,9 @@ func (rep *report) text(w io.Writer) {
 func (rep *report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Measured %s UTC with `%s`: %s.\n", rep.started.Format("2006-01-02 15:04"), rep.command, rep.machine())
-	fmt.Fprintf(&b, "Each value is the median of %d runs of %s per server, alternating %s and baseline; "+
+	fmt.Fprintf(&b, "Each value is the median of %d runs of %s per server (%d downloads for the download row), alternating %s and baseline; "+
 		"range: the lowest and highest ratio of runs paired in time; "+
-		"req/s and MB/s: higher is better, KiB/conn: lower is better.\n\n", rep.reps, rep.duration, rep.subject)
+		"req/s and MB/s: higher is better, KiB/conn: lower is better.\n\n", rep.reps, rep.duration, downloadRunsPerRep*rep.reps, rep.subject)
 	fmt.Fprintf(&b, "| %s |\n", strings.Join(rep.header(), " | "))
 	fmt.Fprintf(&b, "|%s\n", strings.Repeat(" --- |", len(rep.header())))
 	for _, res := range rep.results {
