@@ -123,9 +123,9 @@ func headerDate(r *http1.Request, name string) (t time.Time, ok bool) {
 
 // checkIfRange reports whether a Range may be honoured (RFC 9110 §13.1.5):
 // yes without If-Range; with it, only when its entity tag strongly matches
-// the current one, or its date is exactly the current Last-Modified. When
-// it fails the whole file is sent, which is what the client asked for: its
-// partial copy is stale.
+// the current one, or its date is exactly the current Last-Modified and a
+// strong validator (see strongDateAge). When it fails the whole file is
+// sent, which is what the client asked for: its partial copy may be stale.
 func checkIfRange(r *http1.Request, st preconditionState) bool {
 	if !r.Header.Has("If-Range") {
 		return true
@@ -140,8 +140,22 @@ func checkIfRange(r *http1.Request, st preconditionState) bool {
 	// A modification time in the future was never sent as Last-Modified
 	// (lastModifiedValue), so no date stands for it.
 	t, ok := parseHTTPDate(v)
-	return ok && hasModTime(st) && !laterSecond(st.modTime, http1.Now()) && t.Equal(st.modTime.Truncate(time.Second))
+	if !ok || !hasModTime(st) {
+		return false
+	}
+	lastModified := st.modTime.Truncate(time.Second)
+	return t.Equal(lastModified) && !http1.Now().Before(lastModified.Add(strongDateAge))
 }
+
+// strongDateAge is how long after the second a Last-Modified names a date
+// in If-Range can be a strong validator. A date names a whole second, in
+// which a file can change twice, so RFC 9110 §8.8.2.2 lets a client present
+// one only from a response whose Date is at least a second later (ferry
+// dates both on one clock). A response carrying the current Last-Modified
+// was sent after the file last changed, so while that second lasts no such
+// response can exist and the date presented is weak: honouring it could
+// splice a range of the new content onto a copy of the old.
+const strongDateAge = time.Second
 
 // httpDateFormats are the forms of HTTP-date a recipient must accept (RFC
 // 9110 §5.6.7): IMF-fixdate, and the obsolete RFC 850 and asctime forms.

@@ -114,7 +114,7 @@ var rangeFile = func() string {
 func TestRangeRequests(t *testing.T) {
 	addr, dir := startReadServer(t, Options{}, map[string]string{"r.txt": rangeFile, "empty.txt": ""})
 	// If-Range with a date needs a Last-Modified in a second already
-	// over (laterSecond); the file is made a minute old.
+	// over (strongDateAge); the file is made a minute old.
 	old := time.Now().Add(-time.Minute)
 	if err := os.Chtimes(filepath.Join(dir, "r.txt"), old, old); err != nil {
 		t.Fatal(err)
@@ -257,4 +257,61 @@ func TestRangeRequests(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestIfRangeDateOfRecentChange: a date in If-Range names a second in which
+// the file may have changed twice, the client's copy taken between the two;
+// while that second lasts the date is weak and the whole file comes back
+// (RFC 9110 §13.1.5, §8.8.2.2). Honouring it would splice the new content's
+// range onto the old copy.
+func TestIfRangeDateOfRecentChange(t *testing.T) {
+	addr, dir := startReadServer(t, Options{}, map[string]string{"v.txt": "AAAAAAAAAA"})
+	name := filepath.Join(dir, "v.txt")
+	for _, tt := range []struct {
+		name   string
+		age    time.Duration // how long ago the file last changed
+		status int
+	}{
+		{"changed_now", 0, 200},
+		{"changed_2s_ago", 2 * time.Second, 206},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if err := os.WriteFile(name, []byte("AAAAAAAAAA"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tt.age > 0 {
+				then := time.Now().Add(-tt.age)
+				if err := os.Chtimes(name, then, then); err != nil {
+					t.Fatal(err)
+				}
+			}
+			lastMod := fetch(t, addr, "HEAD", "/files/v.txt").Get("Last-Modified")
+			if tt.age == 0 {
+				// The second change, in the same second as the first.
+				if err := os.WriteFile(name, []byte("BBBBBBBBBB"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				now := time.Now()
+				if err := os.Chtimes(name, now, now); err != nil {
+					t.Fatal(err)
+				}
+				if got := fetch(t, addr, "HEAD", "/files/v.txt").Get("Last-Modified"); got != lastMod {
+					t.Skipf("the second changed between the two writes (%s, %s)", lastMod, got)
+				}
+			}
+			resp := fetch(t, addr, "GET", "/files/v.txt", "Range: bytes=5-9", "If-Range: "+lastMod)
+			wantCode(t, resp, tt.status)
+			content, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := string(content)
+			if tt.status == 206 {
+				want = want[5:]
+			}
+			if string(resp.Body) != want {
+				t.Errorf("body %q, want %q", resp.Body, want)
+			}
+		})
+	}
 }
