@@ -192,6 +192,8 @@ func (b *Body) Discard(limit int64) bool {
 }
 
 // maxChunkSizeDigits keeps a chunk size inside int64 (15 hex digits < 2^60).
+// Leading zeros do not count: 1*HEXDIG allows any number of them (RFC 9112
+// §7.1), up to the line's own bound.
 const maxChunkSizeDigits = 15
 
 // nextChunk reads a chunk-size line: chunk-size [ chunk-ext ] CRLF. A last
@@ -244,13 +246,16 @@ func (b *Body) chunkEnd() error {
 
 func parseChunkSize(line []byte) (int64, error) {
 	var size int64
-	i := 0
+	i, digits := 0, 0
 	for ; i < len(line); i++ {
 		v := unhex(line[i])
 		if v < 0 {
 			break
 		}
-		if i >= maxChunkSizeDigits {
+		if size == 0 && v == 0 {
+			continue
+		}
+		if digits++; digits > maxChunkSizeDigits {
 			return 0, badRequest("chunk size too large")
 		}
 		size = size<<4 | int64(v)

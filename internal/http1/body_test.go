@@ -43,6 +43,7 @@ var chunkedTests = []struct {
 	{name: "lowercase_hex", body: "a\r\n0123456789\r\n0\r\n\r\n", want: "0123456789"},
 	{name: "leading_zeros", body: "0005\r\nhello\r\n000\r\n\r\n", want: "hello"},
 	{name: "max_digits", body: "00000000000000f\r\n0123456789abcde\r\n0\r\n\r\n", want: "0123456789abcde"},
+	{name: "leading_zeros_many", body: "00000000000000000000000f\r\n0123456789abcde\r\n00000000000000000000\r\n\r\n", want: "0123456789abcde"},
 	{name: "extension", body: "5;name=value\r\nhello\r\n0\r\n\r\n", want: "hello"},
 	{name: "extension_no_value", body: "5;flag\r\nhello\r\n0\r\n\r\n", want: "hello"},
 	{name: "extensions_several", body: "5;a=1;b;c=x\r\nhello\r\n0;last=yes\r\n\r\n", want: "hello"},

@@ -94,7 +94,8 @@ func interpret(req *Request) error {
 }
 
 // maxContentLengthDigits keeps a Content-Length inside int64: 18 digits is
-// just under 10^18, far above any body ferry accepts.
+// just under 10^18, far above any body ferry accepts. Leading zeros do not
+// count: 1*DIGIT allows any number of them (RFC 9110 §8.6).
 const maxContentLengthDigits = 18
 
 // parseContentLength accepts 1*DIGIT, or a list of identical values, which
@@ -111,13 +112,17 @@ func parseContentLength(v []byte) (int64, error) {
 		if len(elem) == 0 {
 			return 0, badRequest("empty Content-Length element")
 		}
-		if len(elem) > maxContentLengthDigits {
-			return 0, badRequest("Content-Length too large")
-		}
 		var x int64
+		digits := 0
 		for _, c := range elem {
 			if !isDigit(c) {
 				return 0, badRequest("malformed Content-Length")
+			}
+			if x == 0 && c == '0' {
+				continue
+			}
+			if digits++; digits > maxContentLengthDigits {
+				return 0, badRequest("Content-Length too large")
 			}
 			x = x*10 + int64(c-'0')
 		}
