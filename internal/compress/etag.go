@@ -61,6 +61,46 @@ func unmarkTags(h *http1.Header, field string) (found bool) {
 	return found
 }
 
+// onlyIdentityTags reports whether the request's If-None-Match lists entity
+// tags, none of them a compressed form's (with the "-gzip" suffix), and not
+// "*". A 304 the handler gives such a request was earned by an identity
+// tag, which does not name a compressed representation (see
+// writer.decide).
+func onlyIdentityTags(h *http1.Header) bool {
+	const suffix = "-gzip\""
+	tags := false
+	for v := range h.Values("If-None-Match") {
+		open := -1
+		for i, c := range v {
+			switch {
+			case c == '*' && open < 0:
+				return false
+			case c != '"':
+			case open < 0:
+				open = i
+			default:
+				if i+1-open > len(suffix) && string(v[i+1-len(suffix):i+1]) == suffix {
+					return false
+				}
+				tags, open = true, -1
+			}
+		}
+	}
+	return tags
+}
+
+// blankField overwrites the values of the request's field with spaces, in
+// place (they live in the connection's read buffer): the field stays, so
+// that If-Modified-Since is still ignored beside it (RFC 9110 §13.1.3),
+// but lists nothing.
+func blankField(h *http1.Header, field string) {
+	for v := range h.Values(field) {
+		for i := range v {
+			v[i] = ' '
+		}
+	}
+}
+
 // scanFields reports, in one pass over the request's fields, whether it
 // sent Accept-Encoding, and If-Match or If-None-Match.
 func scanFields(h *http1.Header) (acceptEncoding, conditional bool) {

@@ -119,6 +119,61 @@ func TestCompressedTagSelectsCompressedForm(t *testing.T) {
 	}
 }
 
+// TestIdentityTagDoesNotValidateCompressedForm: a client taking gzip that
+// revalidates with the identity body's tag gets the compressed form whole,
+// since that tag is not the selected representation's (RFC 9110 §13.1.2);
+// a type never compressed still gets its 304 for it, and a list that also
+// names the compressed form's tag, or "*", still matches.
+func TestIdentityTagDoesNotValidateCompressedForm(t *testing.T) {
+	dir := t.TempDir()
+	body := text(8000, 24)
+	mtime := time.Unix(1_700_000_000, 0)
+	writeFile(t, filepath.Join(dir, "mid.txt"), body, mtime)
+	writeFile(t, filepath.Join(dir, "big.txt"), text(maxCachedFile+1, 25), mtime)
+	writeFile(t, filepath.Join(dir, "b.png"), append([]byte("\x89PNG\r\n\x1a\n"), noise(3000)...), mtime)
+	addr, _ := startFerry(t, dir)
+	plainTag := get(t, addr, "GET", "/files/mid.txt").Get("ETag")
+	gzipTag := get(t, addr, "GET", "/files/mid.txt", ae("gzip")).Get("ETag")
+	if plainTag == "" || plainTag == gzipTag {
+		t.Fatalf("tags %q and %q", plainTag, gzipTag)
+	}
+	for _, method := range []string{"GET", "HEAD"} {
+		resp := get(t, addr, method, "/files/mid.txt", ae("gzip"), "If-None-Match: "+plainTag+"\r\n")
+		if resp.Status != 200 || resp.Get("ETag") != gzipTag || resp.Get("Content-Encoding") != "gzip" {
+			t.Errorf("%s, identity tag: status %d, ETag %q, Content-Encoding %q; want 200, %s, gzip",
+				method, resp.Status, resp.Get("ETag"), resp.Get("Content-Encoding"), gzipTag)
+		}
+		if method == "GET" {
+			wantGzip(t, resp, body)
+		}
+		// If-Modified-Since is ignored beside If-None-Match, even when
+		// none of its tags could match.
+		resp = get(t, addr, method, "/files/mid.txt", ae("gzip"), "If-None-Match: "+plainTag+"\r\n",
+			"If-Modified-Since: Tue, 01 Dec 2099 00:00:00 GMT\r\n")
+		if resp.Status != 200 {
+			t.Errorf("%s, identity tag and a later date: status %d, want 200", method, resp.Status)
+		}
+	}
+	bigPlain := get(t, addr, "HEAD", "/files/big.txt").Get("ETag")
+	if resp := get(t, addr, "GET", "/files/big.txt", ae("gzip"), "If-None-Match: "+bigPlain+"\r\n"); resp.Status != 200 || resp.Get("Content-Encoding") != "gzip" {
+		t.Errorf("streamed file, identity tag: status %d, Content-Encoding %q; want 200, gzip", resp.Status, resp.Get("Content-Encoding"))
+	}
+	pngTag := get(t, addr, "HEAD", "/files/b.png").Get("ETag")
+	for _, tt := range []struct {
+		path, inm string
+	}{
+		{"/files/b.png", pngTag},
+		{"/files/mid.txt", gzipTag},
+		{"/files/mid.txt", plainTag + ", " + gzipTag},
+		{"/files/mid.txt", "*"},
+	} {
+		resp := get(t, addr, "GET", tt.path, ae("gzip"), "If-None-Match: "+tt.inm+"\r\n")
+		if resp.Status != 304 {
+			t.Errorf("%s, If-None-Match %s: status %d, want 304", tt.path, tt.inm, resp.Status)
+		}
+	}
+}
+
 // TestFileServerNotModified checks, over ferry's real file server, that a
 // 304 carries the ETag, Vary and Accept-Ranges of the 200 it stands for
 // (RFC 9110 §15.4.5), whichever precondition produced it.

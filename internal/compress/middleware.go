@@ -46,8 +46,9 @@ func (h *Handler) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 	if acceptEncoding && read {
 		coding, _ = Negotiate(&r.Header)
 	}
-	inmCoded := false
+	inmCoded, identityTags := false, false
 	if conditional {
+		identityTags = coding != Identity && read && onlyIdentityTags(&r.Header)
 		unmarkTags(&r.Header, "If-Match")
 		// A GET or HEAD that will get the identity body keeps its
 		// compressed tags: they name another representation than the one
@@ -61,7 +62,7 @@ func (h *Handler) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 		return
 	}
 	cw := writerPool.Get().(*writer)
-	cw.reset(w, r, coding, h, inmCoded)
+	cw.reset(w, r, coding, h, inmCoded, identityTags)
 	defer func() {
 		// A handler that panicked (one cut off mid-body does) leaves its
 		// writer to the garbage collector, but the stream slot it holds
@@ -74,6 +75,16 @@ func (h *Handler) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
 	// An error here is the connection's: the underlying writer has
 	// recorded it and the server closes the connection.
 	cw.finish()
+	if cw.state == withheld {
+		// The handler's 304 was earned by a tag the compressed form
+		// does not carry: the whole compressed form is the answer, as if
+		// the tags had not matched (RFC 9110 §13.1.2).
+		w.Header().Clear()
+		blankField(&r.Header, "If-None-Match")
+		cw.reset(w, r, coding, h, false, false)
+		h.next.ServeHTTP(cw, r)
+		cw.finish()
+	}
 	cw.release()
 	writerPool.Put(cw)
 	cw = nil

@@ -78,6 +78,35 @@ func TestUnmarkTags(t *testing.T) {
 	}
 }
 
+func TestOnlyIdentityTags(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{`"a"`, true},
+		{`W/"a", "b"`, true},
+		{`"a*b"`, true},
+		{`"gzip"`, true},
+		{`"a-zstd"`, true},
+		{`"a-gzip"`, false},
+		{`"-gzip"`, false},
+		{`"a", "b-gzip"`, false},
+		{`*`, false},
+		{`"a", *`, false},
+		{``, false},
+		{`junk`, false},
+	}
+	for _, tt := range tests {
+		req := parseRequest(t, "If-None-Match: "+tt.in+"\r\n")
+		if got := onlyIdentityTags(&req.Header); got != tt.want {
+			t.Errorf("onlyIdentityTags(%s) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+	if req := parseRequest(t, ""); onlyIdentityTags(&req.Header) {
+		t.Error("onlyIdentityTags without If-None-Match = true")
+	}
+}
+
 func TestHasToken(t *testing.T) {
 	tests := []struct {
 		v, tok string

@@ -44,8 +44,9 @@ type writer struct {
 	// this writer took one.
 	streams chan struct{}
 	holding bool
-	// inmCoded reports that If-None-Match named a compressed form's tag.
-	inmCoded bool
+	// inmCoded reports that If-None-Match named a compressed form's tag,
+	// identityTags that it named only identity tags (onlyIdentityTags).
+	inmCoded, identityTags bool
 
 	status int
 	state  state
@@ -77,6 +78,9 @@ const (
 	// sent is a filled body whose compressed form went out.
 	sent
 	streaming
+	// withheld is a 304 not sent: the handler answers again (see
+	// decide).
+	withheld
 )
 
 // Compression levels. Streams favour speed: they are compressed for every
@@ -127,8 +131,9 @@ func getGzip(level int, dst io.Writer) *gzip.Writer {
 	return z
 }
 
-func (cw *writer) reset(w http1.ResponseWriter, r *http1.Request, c Coding, h *Handler, inmCoded bool) {
-	cw.w, cw.req, cw.coding, cw.cache, cw.streams, cw.inmCoded = w, r, c, h.cache, h.streams, inmCoded
+func (cw *writer) reset(w http1.ResponseWriter, r *http1.Request, c Coding, h *Handler, inmCoded, identityTags bool) {
+	cw.w, cw.req, cw.coding, cw.cache, cw.streams = w, r, c, h.cache, h.streams
+	cw.inmCoded, cw.identityTags = inmCoded, identityTags
 	cw.status, cw.state, cw.declared, cw.written = 0, undecided, -1, 0
 }
 
@@ -196,7 +201,7 @@ func (cw *writer) Write(p []byte) (int, error) {
 	switch cw.state {
 	case identity:
 		return cw.w.Write(p)
-	case cached, skipped:
+	case cached, skipped, withheld:
 		cw.written += int64(len(p))
 		return len(p), nil
 	}
@@ -232,7 +237,7 @@ func (cw *writer) ReadFrom(src io.Reader) (int64, error) {
 			return rf.ReadFrom(src)
 		}
 		return copyThrough(cw.w, src, -1)
-	case cached, skipped, sent:
+	case cached, skipped, sent, withheld:
 		n := max(cw.declared-cw.written, 0)
 		cw.written += n
 		return n, nil
@@ -278,12 +283,23 @@ func copyThrough(dst io.Writer, src io.Reader, limit int64) (int64, error) {
 // decide chooses how the response is sent, once. finishing is set when
 // the handler returned without writing a byte of body; handed is the length
 // of the handler's first Write, -1 for a body copied from a reader.
+//
+// A 304 to a request whose If-None-Match named only identity tags, for a
+// representation that goes out compressed, is withheld: the selected
+// representation's tag is the compressed form's, which no listed tag
+// matches, so the handler answers again without them (Middleware). A cache
+// holding only the identity body would otherwise be told that a
+// compressed body it never stored is current.
 func (cw *writer) decide(finishing bool, handed int64) error {
+	h := cw.w.Header()
+	if cw.status == http1.StatusNotModified && cw.identityTags && cw.compresses(h, http1.StatusOK) {
+		cw.state = withheld
+		return nil
+	}
 	cw.state = identity
 	if cw.status != 0 {
 		cw.w.WriteHeader(cw.status)
 	}
-	h := cw.w.Header()
 	if cw.status == http1.StatusNotModified {
 		cw.notModified(h)
 		return nil

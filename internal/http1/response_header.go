@@ -24,6 +24,15 @@ func (h *ResponseHeader) reset() {
 	h.close, h.stream = false, false
 }
 
+// Clear removes every field and the declared length, keeping a request to
+// close the connection: for a wrapper that has its handler answer again
+// before anything was sent.
+func (h *ResponseHeader) Clear() {
+	closeAfter := h.close
+	h.reset()
+	h.close = closeAfter
+}
+
 // Set replaces every field named name with one holding value. Setting
 // Content-Length declares the body's length; "Connection: close" asks the
 // server to close the connection after the response.
