@@ -1,6 +1,6 @@
 // Package router matches a request's method and path to a handler, and
 // answers what no handler does: 404 for unknown paths, 405 with Allow for a
-// method a path does not take, 501 for methods ferry implements nowhere,
+// method a path does not take, 501 for methods ferry does not implement,
 // and OPTIONS.
 package router
 
@@ -68,13 +68,16 @@ type PathMethods interface {
 	MethodsFor(path []byte) []string
 }
 
-// unimplemented are methods RFC 9110 defines that ferry implements on no
-// path: 501 (RFC 9110 §15.6.2), wherever they are sent.
-var unimplemented = []string{"CONNECT", "TRACE", "PATCH"}
+// implemented are the methods ferry's handlers implement, on some path in
+// some configuration (--read-only refuses writes with 405, as a method a
+// path does not take). Any other method, unrecognised (BREW) or
+// recognised but implemented nowhere (CONNECT, TRACE, PATCH, WebDAV's), is
+// answered 501 wherever it is sent (RFC 9110 §9.1, §15.6.2).
+var implemented = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"}
 
 // ServeHTTP implements http1.Handler.
 func (rt *Router) ServeHTTP(w http1.ResponseWriter, r *http1.Request) {
-	if contains(unimplemented, r.Method) {
+	if !contains(implemented, r.Method) {
 		http1.Error(w, http1.StatusNotImplemented)
 		return
 	}
