@@ -41,7 +41,7 @@ type options struct {
 }
 
 // defaultShutdownGrace is how long requests in flight may take to finish
-// after SIGINT or SIGTERM.
+// after SIGINT, SIGTERM or SIGHUP.
 const defaultShutdownGrace = 10 * time.Second
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -64,7 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.cfg.IdleTimeout, "idle-timeout", server.DefaultIdleTimeout, "time a keep-alive connection may wait for its next request (0: no limit)")
 	fs.DurationVar(&o.cfg.WriteTimeout, "write-timeout", server.DefaultWriteTimeout, "time each write to a client may take (0: no limit)")
 	fs.IntVar(&o.cfg.MaxConns, "max-conns", server.DefaultMaxConns, "connections served at once; past it the one idle longest is closed, or new ones wait")
-	fs.DurationVar(&o.grace, "shutdown-grace", defaultShutdownGrace, "time requests in flight get to finish after SIGINT or SIGTERM")
+	fs.DurationVar(&o.grace, "shutdown-grace", defaultShutdownGrace, "time requests in flight get to finish after SIGINT, SIGTERM or SIGHUP")
 	fs.IntVar(&o.cfg.Limits.MaxTargetBytes, "max-target-bytes", http1.DefaultLimits.MaxTargetBytes, "longest request target (414 above)")
 	fs.IntVar(&o.cfg.Limits.MaxHeaderBytes, "max-header-bytes", http1.DefaultLimits.MaxHeaderBytes, "largest request head (431 above)")
 	fs.IntVar(&o.cfg.Limits.MaxHeaderFields, "max-header-fields", http1.DefaultLimits.MaxHeaderFields, "most header fields in a request (431 above)")
@@ -180,9 +180,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	o.cfg.Handler = newHandler(root, o.files)
 	srv := server.New(o.cfg)
 	// Signals are caught before the start line is printed: whoever reads
-	// that line may signal at once, and must not kill the process.
+	// that line may signal at once, and must not kill the process. SIGHUP
+	// stops the server as SIGTERM does: one started in a terminal gets it
+	// when the terminal or its ssh session closes, and Go's default, to
+	// die at once, would leave uploads in flight as temporary files.
 	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
+	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	// The access log goes to stdout, often a pipe: a reader that goes away
 	// must end the log, not the server (Go's default for a broken pipe on
 	// stdout is to die of SIGPIPE).

@@ -494,33 +494,39 @@ func listDir(t *testing.T, dir string) []string {
 
 // TestSignalDuringUpload: SIGTERM while an upload is in flight lets it
 // finish: the client gets its 201, the file is whole, the process exits 0.
+// SIGHUP, which a server started in a terminal gets when the terminal or
+// its ssh session closes, does the same.
 func TestSignalDuringUpload(t *testing.T) {
-	dir := t.TempDir()
-	p := start(t, "--port", "0", "--directory", dir, "--quiet")
-	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<14)
-	c, br := startUpload(t, p, "up.bin", len(body), body[:1000])
-	p.signal(syscall.SIGTERM)
-	// The server stops accepting before the upload ends.
-	p.waitRefusing()
-	if _, err := c.Write(body[1000:]); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := servertest.ReadResponse(br, "POST")
-	if err != nil || resp.Status != 201 {
-		t.Fatalf("upload during shutdown: %v %v", resp, err)
-	}
-	if !strings.EqualFold(resp.Get("Connection"), "close") {
-		t.Errorf("Connection %q, want close", resp.Get("Connection"))
-	}
-	if code := p.wait(); code != 0 {
-		t.Fatalf("exit %d; stderr %q", code, p.stderr)
-	}
-	got, err := os.ReadFile(filepath.Join(dir, "up.bin"))
-	if err != nil || !bytes.Equal(got, body) {
-		t.Fatalf("uploaded file: %d bytes, %v; want %d", len(got), err, len(body))
-	}
-	if names := listDir(t, dir); len(names) != 1 {
-		t.Errorf("folder holds %q, want only up.bin", names)
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			p := start(t, "--port", "0", "--directory", dir, "--quiet")
+			body := bytes.Repeat([]byte("0123456789abcdef"), 1<<14)
+			c, br := startUpload(t, p, "up.bin", len(body), body[:1000])
+			p.signal(sig)
+			// The server stops accepting before the upload ends.
+			p.waitRefusing()
+			if _, err := c.Write(body[1000:]); err != nil {
+				t.Fatal(err)
+			}
+			resp, err := servertest.ReadResponse(br, "POST")
+			if err != nil || resp.Status != 201 {
+				t.Fatalf("upload during shutdown: %v %v", resp, err)
+			}
+			if !strings.EqualFold(resp.Get("Connection"), "close") {
+				t.Errorf("Connection %q, want close", resp.Get("Connection"))
+			}
+			if code := p.wait(); code != 0 {
+				t.Fatalf("exit %d; stderr %q", code, p.stderr)
+			}
+			got, err := os.ReadFile(filepath.Join(dir, "up.bin"))
+			if err != nil || !bytes.Equal(got, body) {
+				t.Fatalf("uploaded file: %d bytes, %v; want %d", len(got), err, len(body))
+			}
+			if names := listDir(t, dir); len(names) != 1 {
+				t.Errorf("folder holds %q, want only up.bin", names)
+			}
+		})
 	}
 }
 
