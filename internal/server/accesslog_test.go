@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -86,5 +87,72 @@ func TestAccessLogBrokenPipe(t *testing.T) {
 	cl := dial(t, addr)
 	for range 100 {
 		cl.expectUsable()
+	}
+}
+
+// lockedBuffer is an access-log output read while the server writes to it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestAccessLogRefused: a refused head is logged with its method and
+// target when its request line was parsed, with "-" when not, and timed
+// from its first byte, so a head the header timeout cut off shows the
+// time it held the connection.
+func TestAccessLogRefused(t *testing.T) {
+	out := &lockedBuffer{}
+	cfg := server.DefaultConfig(newTestHandler())
+	cfg.AccessLog = out
+	cfg.HeaderTimeout = 300 * time.Millisecond
+	addr := servertest.StartConfig(t, cfg)
+	for _, tt := range []struct {
+		raw, logged string
+		status      int
+	}{
+		{"GET /echo/no-host HTTP/1.1\r\n\r\n", " GET /echo/no-host - 400 ", 400},
+		{"G\x01T / HTTP/1.1\r\nHost: x\r\n\r\n", " - - - 400 ", 400},
+		{"PRI * HTTP/2.0\r\n\r\n", " PRI * - 505 ", 505},
+		{"GET /slow HTTP/1.1\r\nHost: x\r\n", " GET /slow - 408 ", 408},
+	} {
+		cl := dial(t, addr)
+		cl.send(tt.raw)
+		if resp := cl.read("GET"); resp.Status != tt.status {
+			t.Fatalf("%q: status %d, want %d", tt.raw, resp.Status, tt.status)
+		}
+		cl.c.Close()
+		var line string
+		deadline := time.Now().Add(servertest.Timeout)
+		for line == "" && time.Now().Before(deadline) {
+			for l := range strings.Lines(out.String()) {
+				if strings.Contains(l, tt.logged) {
+					line = l
+				}
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if line == "" {
+			t.Fatalf("%q: no line with %q in the log:\n%s", tt.raw, tt.logged, out)
+		}
+		if tt.status != 408 {
+			continue
+		}
+		f := strings.Fields(line)
+		ms, err := strconv.ParseFloat(strings.TrimSuffix(f[len(f)-1], "ms"), 64)
+		if err != nil || ms < 250 {
+			t.Errorf("408 logged as taking %q, want the header timeout's 300ms or more", f[len(f)-1])
+		}
 	}
 }

@@ -131,7 +131,7 @@ func (c *conn) serveRequests() (parked bool) {
 		}
 		c.rd.SetTimeout(0)
 		if err := c.rd.ReadHead(&c.req, &cfg.Limits); err != nil {
-			c.refuse(err)
+			c.refuse(err, start)
 			return false
 		}
 		c.strayLines = false
@@ -260,8 +260,11 @@ func (c *conn) runHandler() (ok bool) {
 // refuse answers a request head that could not be served. This switch is
 // where errors become statuses: a protocol error carries its own, a head
 // cut off by the header timeout is 408, and a connection that ended or
-// failed gets no answer at all.
-func (c *conn) refuse(err error) {
+// failed gets no answer at all. Its access-log line names the method and
+// target when the request line was parsed (their bytes were checked then:
+// tokens, and a target of visible ASCII, which cannot forge a line), and
+// times the request from start, its first byte.
+func (c *conn) refuse(err error, start time.Time) {
 	var status int
 	var pe *http1.ProtocolError
 	var ne net.Error
@@ -285,8 +288,10 @@ func (c *conn) refuse(err error) {
 	if c.resp.Finish() != nil {
 		return
 	}
-	c.req.Method, c.req.Target = "-", nil
-	c.logStatus(time.Now(), "-", status)
+	if c.req.Method == "" {
+		c.req.Method, c.req.Target = "-", nil
+	}
+	c.logStatus(start, "-", status)
 	if c.resp.Flush() == nil {
 		c.lingeringClose()
 	}
