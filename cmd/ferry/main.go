@@ -44,14 +44,16 @@ type options struct {
 // after SIGINT, SIGTERM or SIGHUP.
 const defaultShutdownGrace = 10 * time.Second
 
-func parseFlags(args []string, stderr io.Writer) (*options, error) {
+// parseFlags reads the command line. Asked for (-h, --help), the usage
+// goes to stdout, where a pager or grep can take it; after a bad flag, to
+// stderr with the error.
+func parseFlags(args []string, stdout, stderr io.Writer) (*options, error) {
 	o := &options{cfg: server.DefaultConfig(nil)}
 	fs := flag.NewFlagSet("ferry", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: ferry [--bind ADDR] [--port N] [--directory DIR] [other flags] [PORT]\n\n")
-		fs.PrintDefaults()
-	}
+	// The flag package calls Usage for help and for errors alike; which it
+	// was is known once Parse returns.
+	fs.Usage = func() {}
 	fs.StringVar(&o.bind, "bind", "127.0.0.1", "address to listen on (0.0.0.0 or :: to expose)")
 	fs.StringVar(&o.port, "port", "4221", "TCP port; 0 picks a free one")
 	fs.StringVar(&o.dir, "directory", ".", "the folder served and written under /files/")
@@ -73,6 +75,11 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	var bare []string
 	for {
 		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				printUsage(fs, stdout)
+			} else {
+				printUsage(fs, stderr)
+			}
 			return nil, err
 		}
 		if fs.NArg() == 0 {
@@ -124,12 +131,35 @@ var errUsage = errors.New("bad usage")
 
 func usageError(fs *flag.FlagSet, msg string) error {
 	fmt.Fprintf(fs.Output(), "ferry: %s\n", msg)
-	fs.Usage()
+	printUsage(fs, fs.Output())
 	return errUsage
 }
 
+// printUsage writes the usage line and the flags, named with the two
+// dashes the usage line and the README use (the flag package takes one or
+// two, and would list them with one).
+func printUsage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintf(w, "usage: ferry [--bind ADDR] [--port N] [--directory DIR] [other flags] [PORT]\n\n")
+	fs.VisitAll(func(f *flag.Flag) {
+		kind, usage := flag.UnquoteUsage(f)
+		line := "  --" + f.Name
+		if kind != "" {
+			line += " " + kind
+		}
+		line += "\n    \t" + usage
+		switch def := f.DefValue; {
+		case def == "" || def == "false" || def == "0" || def == "0s":
+		case kind == "string":
+			line += fmt.Sprintf(" (default %q)", def)
+		default:
+			line += " (default " + def + ")"
+		}
+		fmt.Fprintln(w, line)
+	})
+}
+
 func run(args []string, stdout, stderr io.Writer) int {
-	o, err := parseFlags(args, stderr)
+	o, err := parseFlags(args, stdout, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		// -h or --help, wherever it stands, asked for the usage.
 		return 0

@@ -338,7 +338,8 @@ func TestBadUsage(t *testing.T) {
 }
 
 // TestHelp: asking for help, wherever among the flags, prints the usage
-// and exits 0.
+// on stdout, with the flags named as the usage line names them, and exits
+// 0.
 func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"--port", "0", "--help"}, {"8080", "-h"}} {
 		t.Run(strings.Join(args, "_"), func(t *testing.T) {
@@ -346,8 +347,9 @@ func TestHelp(t *testing.T) {
 			if code := p.wait(); code != 0 {
 				t.Errorf("exit %d, want 0", code)
 			}
-			if !strings.Contains(p.stderr.String(), "usage: ferry") || !strings.Contains(p.stderr.String(), "-directory") {
-				t.Errorf("help does not list the flags: %q", p.stderr)
+			help := p.stdout.String()
+			if !strings.HasPrefix(help, "usage: ferry") || !strings.Contains(help, "\n  --directory string\n") {
+				t.Errorf("help on stdout does not list the flags: %q (stderr %q)", help, p.stderr)
 			}
 		})
 	}
