@@ -233,6 +233,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	case <-signals:
 	}
+	firstSignal := time.Now()
 	stopped := make(chan struct{})
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), o.grace)
@@ -242,18 +243,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		close(stopped)
 	}()
-	select {
-	case <-stopped:
-		return 0
-	case <-signals:
-		fmt.Fprintf(stderr, "ferry: second signal, exiting at once\n")
-		// Closing every connection makes the handlers in flight fail
-		// their reads and writes at once, so an upload removes its
-		// temporary file before the process ends.
-		srv.Close()
-		return 1
+	for {
+		select {
+		case <-stopped:
+			return 0
+		case <-signals:
+			if time.Since(firstSignal) < signalEcho {
+				continue
+			}
+			fmt.Fprintf(stderr, "ferry: second signal, exiting at once\n")
+			// Closing every connection makes the handlers in flight
+			// fail their reads and writes at once, so an upload removes
+			// its temporary file before the process ends.
+			srv.Close()
+			return 1
+		}
 	}
 }
+
+// signalEcho is how soon after the first a signal is taken for the same
+// one delivered twice, not a second: timeout(1) signals both the command
+// and its process group, so the server gets two SIGTERMs microseconds
+// apart, and must still let requests in flight finish. Someone pressing
+// Ctrl-C again takes longer.
+const signalEcho = 200 * time.Millisecond
 
 // listenNetwork keeps an IPv4 address to IPv4: Go listens on every
 // address of both families for "0.0.0.0" under "tcp", and whoever chose

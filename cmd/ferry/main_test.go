@@ -532,6 +532,29 @@ func TestSignalDuringUpload(t *testing.T) {
 	}
 }
 
+// TestSignalDeliveredTwice: the same signal twice at once, as timeout(1)
+// sends it (to the command and to its process group), is one request to
+// stop: the upload in flight still finishes and the process exits 0.
+func TestSignalDeliveredTwice(t *testing.T) {
+	dir := t.TempDir()
+	p := start(t, "--port", "0", "--directory", dir, "--quiet")
+	body := bytes.Repeat([]byte("0123456789abcdef"), 1<<14)
+	c, br := startUpload(t, p, "twice.bin", len(body), body[:1000])
+	p.signal(syscall.SIGTERM)
+	p.waitRefusing()
+	p.signal(syscall.SIGTERM)
+	if _, err := c.Write(body[1000:]); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := servertest.ReadResponse(br, "POST")
+	if err != nil || resp.Status != 201 {
+		t.Fatalf("upload after two signals at once: %v %v; stderr %q", resp, err, p.stderr)
+	}
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit %d; stderr %q", code, p.stderr)
+	}
+}
+
 // TestSignalUploadStalls: an upload still unfinished when the grace period
 // ends is abandoned without a trace, and the process exits 0.
 func TestSignalUploadStalls(t *testing.T) {
@@ -559,8 +582,10 @@ func TestSecondSignal(t *testing.T) {
 	p := start(t, "--port", "0", "--directory", dir, "--quiet", "--shutdown-grace", "1h")
 	startUpload(t, p, "stalled.bin", 1<<20, make([]byte, 1000))
 	p.signal(syscall.SIGTERM)
-	// Once new connections are refused, the first signal has been taken.
+	// Once new connections are refused, the first signal has been taken;
+	// a second right after it would be taken for the same (signalEcho).
 	p.waitRefusing()
+	time.Sleep(signalEcho)
 	p.signal(syscall.SIGINT)
 	p.wait()
 	if names := listDir(t, dir); len(names) != 0 {
