@@ -96,7 +96,9 @@ type partialHead struct {
 // will come, so the request line is parsed whatever has arrived of it.
 // The request line goes into req as it is parsed, so that a refusal knows
 // the method (a HEAD is answered without a body); ParseHead parses it
-// again once the head is whole.
+// again once the head is whole. The target is not kept: it is a slice of
+// the read buffer, whose bytes may move before the head is whole or
+// refused.
 func (p *partialHead) check(buf []byte, req *Request, lim *Limits, final bool) error {
 	if p.checked == 0 {
 		// A target past its limit is refused as soon as it is: the
@@ -111,6 +113,9 @@ func (p *partialHead) check(buf []byte, req *Request, lim *Limits, final bool) e
 			return ignoreIncomplete(err)
 		}
 		n, err := parseRequestLine(buf[pos:], req, lim)
+		if err == nil || err == ErrIncomplete {
+			req.Target = nil
+		}
 		if err != nil {
 			return ignoreIncomplete(err)
 		}

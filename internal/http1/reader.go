@@ -181,9 +181,10 @@ func (rd *Reader) ReadHead(req *Request, lim *Limits) error {
 	rd.unpin()
 	rd.last = req
 	// The method a refused head leaves in req is its own, never the last
-	// request's: the server answers a refused HEAD without a body.
-	// ParseHead resets the rest.
-	req.Method = ""
+	// request's: the server answers a refused HEAD without a body, and
+	// logs it with its method and, when the refusal came from parsing the
+	// whole head, its target. ParseHead resets the rest.
+	req.Method, req.Target = "", nil
 	scanned, dropped := 0, 0
 	var early partialHead
 	maxHead := lim.MaxHeaderBytes + lim.MaxTargetBytes + 64

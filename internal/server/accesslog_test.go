@@ -102,16 +102,23 @@ func (b *lockedBuffer) Write(p []byte) (int, error) {
 	return b.buf.Write(p)
 }
 
+func (b *lockedBuffer) reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
+}
+
 func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
-// TestAccessLogRefused: a refused head is logged with its method and
-// target when its request line was parsed, with "-" when not, and timed
-// from its first byte, so a head the header timeout cut off shows the
-// time it held the connection.
+// TestAccessLogRefused: a refused head is logged with its method when its
+// request line was parsed and its target when the whole head was, "-" for
+// what was not (never what an earlier request on the connection left),
+// and timed from its first byte, so a head the header timeout cut off
+// shows the time it held the connection.
 func TestAccessLogRefused(t *testing.T) {
 	out := &lockedBuffer{}
 	cfg := server.DefaultConfig(newTestHandler())
@@ -119,15 +126,21 @@ func TestAccessLogRefused(t *testing.T) {
 	cfg.HeaderTimeout = 300 * time.Millisecond
 	addr := servertest.StartConfig(t, cfg)
 	for _, tt := range []struct {
-		raw, logged string
-		status      int
+		before, raw, logged string
+		status              int
 	}{
-		{"GET /echo/no-host HTTP/1.1\r\n\r\n", " GET /echo/no-host - 400 ", 400},
-		{"G\x01T / HTTP/1.1\r\nHost: x\r\n\r\n", " - - - 400 ", 400},
-		{"PRI * HTTP/2.0\r\n\r\n", " PRI * - 505 ", 505},
-		{"GET /slow HTTP/1.1\r\nHost: x\r\n", " GET /slow - 408 ", 408},
+		{"", "GET /echo/no-host HTTP/1.1\r\n\r\n", " GET /echo/no-host - 400 ", 400},
+		{"", "G\x01T / HTTP/1.1\r\nHost: x\r\n\r\n", " - - - 400 ", 400},
+		{"", "PRI * HTTP/2.0\r\n\r\n", " PRI * - 505 ", 505},
+		{"", "GET /slow HTTP/1.1\r\nHost: x\r\n", " GET - - 408 ", 408},
+		{"GET /echo/earlier HTTP/1.1\r\nHost: x\r\n\r\n", "GET /echo/cut-off", " GET - - 408 ", 408},
 	} {
 		cl := dial(t, addr)
+		if tt.before != "" {
+			if resp := cl.do(tt.before); resp.Status != 200 {
+				t.Fatalf("%q: status %d", tt.before, resp.Status)
+			}
+		}
 		cl.send(tt.raw)
 		if resp := cl.read("GET"); resp.Status != tt.status {
 			t.Fatalf("%q: status %d, want %d", tt.raw, resp.Status, tt.status)
@@ -137,15 +150,16 @@ func TestAccessLogRefused(t *testing.T) {
 		deadline := time.Now().Add(servertest.Timeout)
 		for line == "" && time.Now().Before(deadline) {
 			for l := range strings.Lines(out.String()) {
-				if strings.Contains(l, tt.logged) {
+				if strings.Contains(l, " "+strconv.Itoa(tt.status)+" ") && !strings.Contains(l, " 200 ") {
 					line = l
 				}
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		if line == "" {
-			t.Fatalf("%q: no line with %q in the log:\n%s", tt.raw, tt.logged, out)
+		if !strings.Contains(line, tt.logged) {
+			t.Fatalf("%q: logged %q, want a line with %q; the log:\n%s", tt.raw, line, tt.logged, out)
 		}
+		out.reset()
 		if tt.status != 408 {
 			continue
 		}
