@@ -556,10 +556,11 @@ func TestSignalDeliveredTwice(t *testing.T) {
 }
 
 // TestSignalUploadStalls: an upload still unfinished when the grace period
-// ends is abandoned without a trace, and the process exits 0.
+// ends is abandoned without a trace, logged as 503 (the server cut it, not
+// the client), and the process exits 0.
 func TestSignalUploadStalls(t *testing.T) {
 	dir := t.TempDir()
-	p := start(t, "--port", "0", "--directory", dir, "--quiet", "--shutdown-grace", "300ms")
+	p := start(t, "--port", "0", "--directory", dir, "--shutdown-grace", "300ms")
 	c, _ := startUpload(t, p, "stalled.bin", 1<<20, make([]byte, 1000))
 	p.signal(syscall.SIGTERM)
 	if code := p.wait(); code != 0 {
@@ -571,6 +572,9 @@ func TestSignalUploadStalls(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(waitTimeout))
 	if _, err := io.ReadAll(c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("the stalled client's connection: %v", err)
+	}
+	if log := p.stdout.String(); !strings.Contains(log, " POST /files/stalled.bin HTTP/1.1 503 ") {
+		t.Errorf("access log %q, want the stalled upload logged as 503", log)
 	}
 	checkNoCrash(t, p.stderr.String())
 }

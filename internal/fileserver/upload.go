@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -393,8 +394,10 @@ func (s *Server) receive(f *os.File, r *http1.Request) int {
 
 // bodyStatus is the answer to a body that could not be read: the status of
 // a framing error, 408 when the client went silent past the body read
-// timeout, and 400 when it stopped short of the length it announced (it
-// probably went away, and then nobody reads the answer).
+// timeout, 503 when the server closed the connection (shutting down, its
+// grace period over), and 400 when the client stopped short of the length
+// it announced (it probably went away). In the last two nobody reads the
+// answer; the access log does.
 func bodyStatus(err error) int {
 	var pe *http1.ProtocolError
 	switch {
@@ -402,6 +405,8 @@ func bodyStatus(err error) int {
 		return pe.Status
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		return http1.StatusRequestTimeout
+	case errors.Is(err, net.ErrClosed):
+		return http1.StatusServiceUnavailable
 	}
 	return http1.StatusBadRequest
 }
