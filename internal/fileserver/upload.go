@@ -167,17 +167,29 @@ func (s *Server) writeTarget(rel string) (fs.FileInfo, int) {
 // answer with when it failed.
 func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (info fs.FileInfo, replaced bool, status int) {
 	dir := parentOf(rel)
-	tmp := joinRel(dir, uploadTempPrefix+rand.Text())
+	tmpName := uploadTempPrefix + rand.Text()
+	tmp := joinRel(dir, tmpName)
 	// The folders are made and the temporary file put in them under
 	// foldersMu, which a failed upload's cleanup takes too: an upload
 	// cannot take away a folder another has just found or made before
 	// that one has a file in it.
+	//
+	// The temporary file is made, and removed if the upload fails,
+	// through a handle on its folder rather than by its name from the top:
+	// a folder renamed or swapped on disk while the body arrives would
+	// otherwise keep the file, out of reach of the name.
 	s.foldersMu.Lock()
 	made, err := s.makeParents(dir)
 	claimed := s.claimFolders(dir, made)
+	var folder *os.Root
+	if err == nil {
+		folder, err = s.root.OpenRoot(dir)
+	}
 	var f *os.File
 	if err == nil {
-		f, err = s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, uploadFilePerm)
+		if f, err = folder.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, uploadFilePerm); err != nil {
+			folder.Close()
+		}
 	}
 	s.foldersMu.Unlock()
 	if err != nil {
@@ -190,8 +202,9 @@ func (s *Server) store(r *http1.Request, rel string, old fs.FileInfo) (info fs.F
 			if !closed {
 				f.Close()
 			}
-			s.root.Remove(tmp)
+			folder.Remove(tmpName)
 		}
+		folder.Close()
 		s.releaseFolders(claimed, status != 0)
 	}()
 	if old != nil {

@@ -689,7 +689,8 @@ func TestUploadThroughDanglingLink(t *testing.T) {
 // TestUploadCleanupLeavesWhatReplacedItsFolder moves the folder an upload
 // made while the body is on its way, and puts a link in its place: when
 // the upload fails, its cleanup takes away neither the link nor the folder
-// above it, since neither is what it made.
+// above it, since neither is what it made, and its temporary file goes
+// from the moved folder it is in.
 func TestUploadCleanupLeavesWhatReplacedItsFolder(t *testing.T) {
 	addr, dir := startFiles(t, Options{})
 	c := servertest.Dial(t, addr)
@@ -707,5 +708,35 @@ func TestUploadCleanupLeavesWhatReplacedItsFolder(t *testing.T) {
 	}
 	if fi, err := os.Lstat(filepath.Join(dir, "nd", "sub")); err != nil || fi.Mode()&os.ModeSymlink == 0 {
 		t.Errorf("the link put in the folder's place is gone (%v)", err)
+	}
+	waitFor(t, "the temporary file in the moved folder to go", func() bool { return len(tempFiles(t, dir)) == 0 })
+}
+
+// TestUploadFolderRenamed renames the folder of an upload under way, as
+// someone tidying the served folder might: the upload fails (its target's
+// name leads nowhere now) and leaves no temporary file in the renamed
+// folder, whether the client finishes its body or goes away.
+func TestUploadFolderRenamed(t *testing.T) {
+	for _, finish := range []bool{true, false} {
+		t.Run(fmt.Sprint("finished_", finish), func(t *testing.T) {
+			addr, dir := startFiles(t, Options{})
+			writeFile(t, dir, "keep/other", "x")
+			c := servertest.Dial(t, addr)
+			send(t, c, "PUT /files/keep/f.bin HTTP/1.1\r\nHost: ferry.test\r\nContent-Length: 10\r\n\r\nabc")
+			waitFor(t, "the upload's temporary file", func() bool { return len(tempFiles(t, dir)) == 1 })
+			if err := os.Rename(filepath.Join(dir, "keep"), filepath.Join(dir, "renamed")); err != nil {
+				t.Fatal(err)
+			}
+			if finish {
+				send(t, c, "defghij")
+				if resp, err := servertest.ReadResponse(bufio.NewReader(c), "PUT"); err != nil || resp.Status/100 == 2 {
+					t.Fatalf("the upload whose folder was renamed: %v %v", resp, err)
+				}
+			} else {
+				c.Close()
+			}
+			waitFor(t, "the temporary file to go", func() bool { return len(tempFiles(t, dir)) == 0 })
+			wantFile(t, dir, "renamed/other", "x")
+		})
 	}
 }
