@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -46,30 +45,12 @@ func TestMain(m *testing.M) {
 // machine may be slow; only a wedged process takes that long.
 const waitTimeout = 10 * time.Second
 
-// syncBuffer collects a process's output while it runs.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // proc is a running ferry.
 type proc struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *servertest.Buffer
+	stderr *servertest.Buffer
 	done   chan struct{}
 	err    error
 	// addr is the host:port of the start line.
@@ -127,7 +108,7 @@ func launchTo(t *testing.T, out io.Writer, args ...string) *proc {
 
 func launchCmd(t *testing.T, out io.Writer, cmd *exec.Cmd) *proc {
 	t.Helper()
-	p := &proc{t: t, cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &proc{t: t, cmd: cmd, stdout: &servertest.Buffer{}, stderr: &servertest.Buffer{}, done: make(chan struct{})}
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if out != nil {
 		p.cmd.Stdout = out

@@ -90,37 +90,13 @@ func TestAccessLogBrokenPipe(t *testing.T) {
 	}
 }
 
-// lockedBuffer is an access-log output read while the server writes to it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) reset() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Reset()
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestAccessLogRefused: a refused head is logged with its method when its
 // request line was parsed and its target when the whole head was, "-" for
 // what was not (never what an earlier request on the connection left),
 // and timed from its first byte, so a head the header timeout cut off
 // shows the time it held the connection.
 func TestAccessLogRefused(t *testing.T) {
-	out := &lockedBuffer{}
+	out := &servertest.Buffer{}
 	cfg := server.DefaultConfig(newTestHandler())
 	cfg.AccessLog = out
 	cfg.HeaderTimeout = 300 * time.Millisecond
@@ -159,7 +135,7 @@ func TestAccessLogRefused(t *testing.T) {
 		if !strings.Contains(line, tt.logged) {
 			t.Fatalf("%q: logged %q, want a line with %q; the log:\n%s", tt.raw, line, tt.logged, out)
 		}
-		out.reset()
+		out.Reset()
 		if tt.status != 408 {
 			continue
 		}
