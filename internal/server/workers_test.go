@@ -19,17 +19,7 @@ import (
 // instead of exiting; Shutdown ends its wait.
 func TestWorkersReuseGoroutines(t *testing.T) {
 	ids := make(chan string, 1)
-	cfg := DefaultConfig(http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
-		ids <- goroutineID()
-		io.WriteString(w, "ok")
-	}))
-	cfg.ErrorLog = log.New(io.Discard, "", 0)
-	s := New(cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(ln)
+	s, ln := serveWorkers(t, func() { ids <- goroutineID() })
 	seen := map[string]bool{}
 	reused := 0
 	for range 5 {
@@ -57,16 +47,7 @@ func TestWorkersReuseGoroutines(t *testing.T) {
 // TestWorkersBounded: after a burst of connections served at once, at most
 // maxWaitingWorkers of their goroutines stay waiting; the rest exit.
 func TestWorkersBounded(t *testing.T) {
-	cfg := DefaultConfig(http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
-		io.WriteString(w, "ok")
-	}))
-	cfg.ErrorLog = log.New(io.Discard, "", 0)
-	s := New(cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Serve(ln)
+	s, ln := serveWorkers(t, func() {})
 	defer s.Close()
 	// Each connection is served (and its answer read) before any ends, so
 	// no goroutine is free to take another: each runs on its own.
@@ -101,6 +82,24 @@ func TestWorkersBounded(t *testing.T) {
 }
 
 // closeRequest makes one request on a new connection that asks to close,
+// serveWorkers starts a Server on loopback whose handler calls each, then
+// answers "ok".
+func serveWorkers(t *testing.T, each func()) (*Server, net.Listener) {
+	t.Helper()
+	cfg := DefaultConfig(http1.HandlerFunc(func(w http1.ResponseWriter, r *http1.Request) {
+		each()
+		io.WriteString(w, "ok")
+	}))
+	cfg.ErrorLog = log.New(io.Discard, "", 0)
+	s := New(cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ln)
+	return s, ln
+}
+
 // and reads the answer to its end.
 func closeRequest(t *testing.T, addr string) {
 	t.Helper()
