@@ -81,7 +81,6 @@ func TestWorkersBounded(t *testing.T) {
 	}
 }
 
-// closeRequest makes one request on a new connection that asks to close,
 // serveWorkers starts a Server on loopback whose handler calls each, then
 // answers "ok".
 func serveWorkers(t *testing.T, each func()) (*Server, net.Listener) {
@@ -100,6 +99,7 @@ func serveWorkers(t *testing.T, each func()) (*Server, net.Listener) {
 	return s, ln
 }
 
+// closeRequest makes one request on a new connection that asks to close,
 // and reads the answer to its end.
 func closeRequest(t *testing.T, addr string) {
 	t.Helper()
